@@ -2,6 +2,8 @@
 # The container lab: podman with the settings this machine kind needs, a local Debian 12 image with
 # systemd as PID 1, and dual-stack podman networks. Used by the Makefile, molecule and the demo.
 #
+#   tests/lab/lab.sh toolchain [PYTHON]  check PYTHON (3.11+) can make a venv, and that shellcheck
+#                                      (ansible-test sanity) is there; apt-get what is missing
 #   tests/lab/lab.sh host              install podman, runc, debootstrap (apt) when missing, check podman
 #   tests/lab/lab.sh image             build the lab image unless one built from the same recipe exists
 #   tests/lab/lab.sh network NAME V4 V6    create a dual-stack network (V4 in 198.18.0.0/15, V6 in fd00::/8)
@@ -19,7 +21,6 @@ LAB_SUITE=bookworm
 # Packages inside the image. Changing this list (or this script) changes the recipe hash and so
 # rebuilds the image on the next run.
 LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netbase
-HOST_PACKAGES=(podman runc debootstrap uidmap)
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -35,6 +36,21 @@ apt_install() {
     apt-get update -qq || die "apt-get update failed: check the host's apt sources and network access to the Debian mirror."
     apt-get install -y -qq --no-install-recommends "$@" >/dev/null \
         || die "apt-get install $* failed; see the output above."
+}
+
+cmd_toolchain() {
+    local py=${1:-python3}
+    command -v "$py" >/dev/null || die "$py not found: install Python 3.11 or newer (apt-get install python3 python3-venv)."
+    "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+        || die "$py is Python $("$py" -c 'import platform; print(platform.python_version())'); the toolchain needs 3.11 or newer (set PYTHON=...)."
+    local missing=()
+    "$py" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
+    command -v shellcheck >/dev/null || missing+=(shellcheck)
+    command -v git >/dev/null || missing+=(git)
+    if [ ${#missing[@]} -gt 0 ]; then
+        [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install them (as root: apt-get install ${missing[*]})."
+        apt_install "${missing[@]}"
+    fi
 }
 
 cmd_host() {
@@ -154,6 +170,7 @@ cmd_doctor() {
 }
 
 case "${1:-}" in
+    toolchain) shift; cmd_toolchain "$@" ;;
     host) cmd_host ;;
     image) cmd_image ;;
     network) shift; cmd_network "$@" ;;

@@ -1,0 +1,84 @@
+# dualstack.redis: development, lab and test entry points.
+#   make demo    set everything up and run the main job on the built-in lab
+#   make test    run every test (sanity, units, lint, every molecule scenario)
+# See `make help` for the rest. Runs as root on Debian 12 hosts; installs what it needs.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+BUILD := $(CURDIR)/.build
+SCENARIO ?= lab_smoke
+# Every scenario directory with a molecule.yml, lab_smoke (the lab's canary) first.
+SCENARIOS := lab_smoke $(filter-out lab_smoke,$(patsubst molecule/%/molecule.yml,%,$(sort $(wildcard molecule/*/molecule.yml))))
+
+export PATH := $(VENV)/bin:$(PATH)
+export CONTAINERS_CONF := $(CURDIR)/tests/lab/containers.conf
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
+export MOLECULE_GLOB := molecule/*/molecule.yml
+export ANSIBLE_NOCOLOR := 1
+export PY_COLORS := 0
+
+.PHONY: help demo test venv lab collection-path sanity units lint molecule molecule-all bench build changelog clean clean-lab
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## the project's Python toolchain in .venv (pinned in requirements-dev.txt)
+
+$(VENV)/.installed: requirements-dev.txt
+	@tests/lab/lab.sh toolchain "$(PYTHON)"
+	$(PYTHON) -m venv "$(VENV)"
+	"$(VENV)/bin/pip" install --quiet --upgrade pip
+	"$(VENV)/bin/pip" install --quiet -r requirements-dev.txt
+	touch "$@"
+
+collection-path: ## make the checkout importable as dualstack.redis (.build/collections)
+	@mkdir -p "$(BUILD)/collections/ansible_collections/dualstack"
+	@ln -sfn "$(CURDIR)" "$(BUILD)/collections/ansible_collections/dualstack/redis"
+
+lab: venv ## podman, runc, debootstrap and the lab image (built once per recipe)
+	tests/lab/lab.sh host
+	tests/lab/lab.sh image
+
+sanity: venv ## ansible-test sanity, every test, empty ignore file
+	tests/sanity/run.sh
+
+units: venv collection-path ## unit tests (pytest over tests/unit)
+	pytest tests/unit
+
+lint: venv collection-path ## ansible-lint (production profile) and yamllint
+	yamllint --strict .
+	ansible-lint --offline
+
+molecule: lab collection-path ## one molecule scenario: make molecule SCENARIO=name
+	molecule test -s "$(SCENARIO)"
+
+molecule-all: lab collection-path ## every molecule scenario
+	@for s in $(SCENARIOS); do molecule test -s "$$s" || exit 1; done
+
+test: venv ## every test: sanity, units, lint, every molecule scenario; prints a summary line
+	tests/run_all.sh $(SCENARIOS)
+
+demo: lab collection-path ## set up everything and run the main job on the built-in lab
+	tests/demo.sh
+
+bench: venv collection-path ## benchmarks, printed as ratios against a floor measured in the same run
+	tests/bench/run.sh
+
+build: venv ## the collection tarball, as it would be published
+	ansible-galaxy collection build --force --output-path "$(BUILD)/dist" .
+
+changelog: venv ## lint the changelog fragments and render CHANGELOG.rst
+	antsibull-changelog lint
+	antsibull-changelog generate
+
+clean: ## remove build and test output (keeps .venv and the lab image)
+	rm -rf "$(BUILD)" tests/output .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+clean-lab: ## remove the lab image and every lab network
+	-podman image rm -f localhost/dualstack-redis-lab:debian12
+	-podman network ls --format '{{.Name}}' | grep '^dslab-' | xargs -r podman network rm -f

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Run every test stage of `make test`, keep going past a failing stage, then print one table and a
+# closing summary line ("summary: N passed, N failed") that counts individual checks: sanity tests,
+# unit tests, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
+# Arguments: the molecule scenarios to run, in order. Logs: .build/test-logs/<stage>.log
+set -uo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top" || exit 2
+logs=$top/.build/test-logs
+rm -rf "$logs"; mkdir -p "$logs"
+scenarios=("$@")
+
+total_pass=0 total_fail=0
+rows=()
+
+record() {  # stage passed failed seconds
+    total_pass=$((total_pass + $2)); total_fail=$((total_fail + $3))
+    rows+=("$(printf '%-34s %6s %6s %6ss' "$1" "$2" "$3" "$4")")
+}
+
+run_stage() {  # name counter command...: the counter turns the log and exit code into "passed failed"
+    local name=$1 counter=$2; shift 2
+    local log=$logs/$name.log start rc passed failed
+    start=$(date +%s)
+    printf '==> %s: %s\n' "$name" "$*"
+    "$@" >"$log" 2>&1; rc=$?
+    read -r passed failed < <("$counter" "$log" "$rc")
+    # A stage that failed but whose counter found no failure still counts as one failure.
+    if [ "$rc" -ne 0 ] && [ "$failed" = 0 ]; then failed=1; fi
+    record "$name" "$passed" "$failed" $(( $(date +%s) - start ))
+    if [ "$rc" -ne 0 ]; then
+        printf '    FAILED (exit %s); last lines of %s:\n' "$rc" "${log#"$top"/}"
+        tail -n 40 "$log" | sed 's/^/    | /'
+    fi
+}
+
+count_one() { [ "$2" -eq 0 ] && echo "1 0" || echo "0 1"; }
+
+count_sanity() {
+    local ran failed
+    ran=$(grep -c '^Running sanity test' "$1")
+    failed=$(grep -oE 'The [0-9]+ sanity test\(s\) listed below \(out of [0-9]+\) failed' "$1" | grep -oE '^The [0-9]+' | grep -oE '[0-9]+' || true)
+    failed=${failed:-0}
+    echo "$((ran - failed)) $failed"
+}
+
+count_pytest() {
+    python3 - "$logs/units.xml" <<'PY'
+import sys, xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print("0 0"); sys.exit()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+tests = sum(int(s.get("tests", 0)) for s in suites)
+bad = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in suites)
+skipped = sum(int(s.get("skipped", 0)) for s in suites)
+# A skipped test is not a passed one.
+print(tests - bad - skipped, bad + skipped)
+PY
+}
+
+check_build() {
+    local dist=$top/.build/dist tarball size
+    rm -rf "$dist"
+    ansible-galaxy collection build --force --output-path "$dist" . || return 1
+    tarball=$(ls "$dist"/dualstack-redis-*.tar.gz)
+    size=$(stat -c %s "$tarball")
+    echo "tarball $tarball: $size bytes"
+    [ "$size" -lt $((2 * 1024 * 1024)) ] || { echo "tarball is over 2 MiB"; return 1; }
+    if tar -tzf "$tarball" | grep -E '(^|/)(\.venv|\.build|tests/output|__pycache__|molecule)(/|$)|\.tar\.gz$'; then
+        echo "tarball contains files that build_ignore should keep out (listed above)"; return 1
+    fi
+}
+
+run_stage sanity count_sanity tests/sanity/run.sh
+run_stage units count_pytest pytest tests/unit --junitxml="$logs/units.xml" -p no:cacheprovider
+run_stage yamllint count_one yamllint --strict .
+run_stage ansible-lint count_one ansible-lint --offline
+run_stage changelog-lint count_one antsibull-changelog lint
+run_stage build count_one check_build
+if [ ${#scenarios[@]} -gt 0 ]; then
+    tests/lab/lab.sh host >"$logs/lab.log" 2>&1 && tests/lab/lab.sh image >>"$logs/lab.log" 2>&1
+    lab_rc=$?
+    if [ "$lab_rc" -ne 0 ]; then
+        record "lab (podman image)" 0 1 0
+        tail -n 30 "$logs/lab.log" | sed 's/^/    | /'
+    else
+        for s in "${scenarios[@]}"; do
+            run_stage "molecule-$s" count_one molecule test -s "$s"
+        done
+    fi
+fi
+
+printf '\n%-34s %6s %6s %7s\n' stage passed failed time
+printf '%s\n' "${rows[@]}"
+printf 'summary: %d passed, %d failed\n' "$total_pass" "$total_fail"
+[ "$total_fail" -eq 0 ]

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Run `ansible-test sanity` (every test, empty ignore file) on a copy of the collection laid out as
+# ansible_collections/dualstack/redis, as ansible-test requires. Works offline from the get-pip host:
+# see tests/sanity/get_pip_offline.py. Extra arguments go to ansible-test (e.g. --test pep8).
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+work=${SANITY_WORKDIR:-${TMPDIR:-/tmp}/dualstack-redis-sanity}
+dest=$work/ansible_collections/dualstack/redis
+python=${PYTHON:-python3}
+
+# ansible-test looks for a cached get-pip.py for the pip version it pins; give it the stand-in.
+pip_version=$("$python" -c 'import types; from ansible_test._internal.python_requirements import get_venv_packages as g; print(g(types.SimpleNamespace(version="3.11"))["pip"])')
+cache=$HOME/.ansible/test/cache
+mkdir -p "$cache"
+install -m 0644 "$top/tests/sanity/get_pip_offline.py" "$cache/get_pip_${pip_version//./_}.py"
+
+# A fresh copy of exactly the files git would ship: tracked plus untracked-but-not-ignored.
+rm -rf "$work"
+mkdir -p "$dest"
+(cd "$top" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) \
+    | (cd "$top" && xargs -0 cp --parents -P -t "$dest")
+cd "$dest"
+ansible-test sanity --venv --python "${SANITY_PYTHON:-3.11}" --color no "$@"
