@@ -1,0 +1,253 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: gai_conf
+short_description: Make glibc's getaddrinfo() prefer IPv4 or IPv6, globally or for named networks
+version_added: 0.1.0
+description:
+  - Manages the C(precedence) table of glibc's C(/etc/gai.conf), which decides the order in which
+    C(getaddrinfo()) returns a name's IPv4 and IPv6 addresses, and so which family clients try first.
+  - One C(precedence) line replaces glibc's whole built-in table, so whenever this module writes a row
+    it writes the full table: glibc's defaults restated, changed as O(prefer) says, plus one row per
+    entry of O(networks). It never writes C(label) lines (a label of its own for an IPv4 network makes
+    IPv6 win again whenever the host's IPv4 source address is outside that network).
+  - The rows live in one block between marker comments. Every other line and comment is kept. An active
+    C(precedence) line outside the block for a prefix the block sets is commented out with a marker,
+    and put back by O(state=absent).
+  - Lines glibc silently ignores (unknown keywords such as C(precendence), prefixes it cannot parse) and
+    C(label) lines that would backfire are reported as warnings.
+  - glibc reads the file once per process; programs that are already running keep the old order until
+    they restart.
+author:
+  - dualstack.redis maintainers
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - dualstack.redis._attributes
+  - dualstack.redis._attributes.FULL
+  - dualstack.redis._attributes.PLATFORM_LINUX
+attributes:
+  safe_file_operations:
+    description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
+    support: full
+options:
+  path:
+    description: The file glibc reads.
+    type: path
+    default: /etc/gai.conf
+  prefer:
+    description:
+      - V(ipv4) raises all of IPv4 (C(::ffff:0:0/96)) to precedence 100, above every IPv6 row.
+      - V(ipv6) writes glibc's default table explicitly (IPv6 first), pinning it in the file.
+      - V(system) keeps glibc's built-in values. With no O(networks) it writes no rows at all and removes
+        the module's block, which leaves glibc's built-in table in force.
+    type: str
+    choices: [ipv4, ipv6, system]
+    default: system
+  networks:
+    description:
+      - Networks whose addresses get their own precedence, on top of O(prefer).
+      - An IPv4 network (V(172.31.0.0/16)) is written as its IPv4-mapped prefix (V(::ffff:172.31.0.0/112)).
+        An IPv6 prefix is used as it is.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      prefix:
+        description:
+          - An IPv4 network such as V(172.31.0.0/16) or an IPv6 prefix such as V(fd00:10::/64) or
+            V(::ffff:172.31.0.0/112). The length is required and host bits must be zero.
+        type: str
+        required: true
+      precedence:
+        description:
+          - From 0 to 100; higher is tried first. glibc's defaults are 50 (C(::1)), 40 (IPv6),
+            30 (6to4), 20 (IPv4-compatible) and 10 (IPv4); O(prefer=ipv4) puts IPv4 at 100.
+        type: int
+        default: 100
+  state:
+    description:
+      - V(present) writes the table. V(absent) removes the module's block and puts back lines it had
+        disabled, leaving the rest of the file as it is.
+    type: str
+    choices: [present, absent]
+    default: present
+  backup:
+    description: Keep a timestamped copy of the file before changing it.
+    type: bool
+    default: false
+  allow_non_glibc:
+    description:
+      - gai.conf has no effect on hosts whose C library is musl (Alpine) and the module fails there,
+        saying so. Set this to write the file anyway (e.g. for glibc programs in a container on that host).
+    type: bool
+    default: false
+notes:
+  - Check the result with M(dualstack.redis.address_order_info) or C(getent ahosts NAME), which sort
+    addresses through getaddrinfo(). C(getent hosts) does not.
+  - Go's pure-Go resolver and musl ignore gai.conf; Java follows it with C(-Djava.net.preferIPv6Addresses=system).
+  - The role C(dualstack.redis.protocol_preference) chains this module, Java flags and a verification step.
+seealso:
+  - module: dualstack.redis.address_order_info
+  - name: gai.conf(5)
+    description: The glibc manual page for the file.
+    link: https://man7.org/linux/man-pages/man5/gai.conf.5.html
+"""
+
+EXAMPLES = r"""
+- name: Prefer IPv4 for every destination
+  dualstack.redis.gai_conf:
+    prefer: ipv4
+
+- name: Prefer IPv4 only for the Redis subnet; IPv6 stays first elsewhere
+  dualstack.redis.gai_conf:
+    networks:
+      - prefix: 172.31.0.0/16
+        precedence: 100
+
+- name: Prefer IPv4 in general but IPv6 for one ULA prefix, keeping a backup
+  dualstack.redis.gai_conf:
+    prefer: ipv4
+    networks:
+      - prefix: fd00:10::/64
+        precedence: 100
+      - prefix: "::ffff:198.51.100.0/120"
+        precedence: 5
+    backup: true
+
+- name: Go back to glibc's defaults (removes only what this module wrote)
+  dualstack.redis.gai_conf:
+    state: absent
+
+- name: Manage a file in a glibc chroot on an Alpine host
+  dualstack.redis.gai_conf:
+    path: /srv/chroot/etc/gai.conf
+    prefer: ipv4
+    allow_non_glibc: true
+"""
+
+RETURN = r"""
+path:
+  description: The file managed.
+  returned: always
+  type: str
+  sample: /etc/gai.conf
+precedence:
+  description: The precedence table glibc uses with the resulting file, most specific prefix first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    prefix:
+      description: An IPv6 prefix; IPv4 networks appear IPv4-mapped.
+      type: str
+    precedence:
+      description: The precedence of that prefix.
+      type: int
+  sample:
+    - {prefix: "::1/128", precedence: 50}
+    - {prefix: "::ffff:0:0/96", precedence: 100}
+    - {prefix: "2002::/16", precedence: 30}
+    - {prefix: "::/96", precedence: 20}
+    - {prefix: "::/0", precedence: 40}
+changes:
+  description: Lines outside the managed block that were disabled or restored.
+  returned: always
+  type: list
+  elements: str
+  sample: ["disabled line 3, which the managed table replaces: precedence ::ffff:0:0/96 100"]
+backup_file:
+  description: The backup copy, when O(backup=true) and the file changed.
+  returned: changed and backup made
+  type: str
+  sample: /etc/gai.conf.1234.2026-11-22@10:00:00~
+"""
+
+import glob
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dualstack.redis.plugins.module_utils.files import read_text, write_text
+from ansible_collections.dualstack.redis.plugins.module_utils.gai_conf import GaiConf, plan
+from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
+    GLIBC_PRECEDENCE,
+    PolicyError,
+    normalize_networks,
+    wanted_rows,
+)
+
+
+def is_musl():
+    """True when the host's C library is musl (its dynamic loader is /lib/ld-musl-<arch>.so.1)."""
+    return bool(glob.glob("/lib/ld-musl-*.so.1"))
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", default="/etc/gai.conf"),
+            prefer=dict(type="str", choices=["ipv4", "ipv6", "system"], default="system"),
+            networks=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(prefix=dict(type="str", required=True), precedence=dict(type="int", default=100)),
+            ),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            backup=dict(type="bool", default=False),
+            allow_non_glibc=dict(type="bool", default=False),
+        ),
+        add_file_common_args=True,
+        supports_check_mode=True,
+    )
+    params = module.params
+    path = params["path"]
+
+    try:
+        networks = normalize_networks(params["networks"])
+    except PolicyError as exc:
+        module.fail_json(msg=str(exc))
+    if params["state"] == "absent" and networks:
+        module.fail_json(msg="networks is only used with state=present; state=absent removes every row this module wrote")
+    if is_musl() and not params["allow_non_glibc"]:
+        module.fail_json(
+            msg="this host's C library is musl, which ignores %s (its address order is compiled in); "
+            "nothing was changed. Set allow_non_glibc=true to write the file anyway." % path
+        )
+
+    rows = None
+    if params["state"] == "present" and (params["prefer"] != "system" or networks):
+        rows = wanted_rows(params["prefer"], networks, GLIBC_PRECEDENCE)
+
+    before = read_text(module, path)
+    try:
+        after, changes = plan(before or "", rows)
+    except PolicyError as exc:
+        module.fail_json(msg="%s: %s" % (path, exc))
+    if before is None and not rows:
+        after = None
+
+    result = dict(changed=before != after, path=path, changes=changes)
+    if module._diff:
+        result["diff"] = dict(before=before or "", after=after or "", before_header=path, after_header=path)
+    if result["changed"] and not module.check_mode:
+        backup_file = write_text(module, path, after, backup=params["backup"])
+        if backup_file:
+            result["backup_file"] = backup_file
+    if after is not None and (not module.check_mode or before is not None):
+        file_args = module.load_file_common_arguments(params)
+        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
+
+    conf = GaiConf(after or "")
+    for finding in conf.findings():
+        module.warn(finding)
+    result["precedence"] = [dict(prefix=row.prefix, precedence=row.precedence) for row in conf.effective("precedence")]
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

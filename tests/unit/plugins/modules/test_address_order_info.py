@@ -1,0 +1,53 @@
+"""address_order_info: real getaddrinfo() on loopback names, and the result shape on a stubbed resolver."""
+
+import socket
+
+import pytest
+
+from ansible_collections.dualstack.redis.plugins.modules import address_order_info
+
+
+def test_ordered_addresses_dedupes_and_keeps_order():
+    infos = [
+        (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00::5", 0, 0, 0)),
+        (socket.AF_INET, socket.SOCK_STREAM, 6, "", ("172.31.5.5", 0)),
+        (socket.AF_INET6, socket.SOCK_DGRAM, 17, "", ("fd00::5", 0, 0, 0)),
+    ]
+    assert address_order_info.ordered_addresses(infos) == [
+        {"address": "fd00::5", "family": "ipv6"}, {"address": "172.31.5.5", "family": "ipv4"}]
+
+
+def test_module_reports_order_from_getaddrinfo(run_module, monkeypatch):
+    calls = []
+
+    def fake(name, port, family, socktype):
+        calls.append((name, port, family, socktype))
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("172.31.5.5", 6379)),
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00::5", 6379, 0, 0))]
+
+    monkeypatch.setattr(address_order_info.socket, "getaddrinfo", fake)
+    failed, result = run_module(address_order_info, {"name": "dual.test", "port": "6379"})
+    assert not failed and not result["changed"]
+    assert calls == [("dual.test", "6379", socket.AF_UNSPEC, socket.SOCK_STREAM)]
+    assert result["first"] == "172.31.5.5" and result["first_family"] == "ipv4"
+    assert result["families"] == ["ipv4", "ipv6"]
+
+
+def test_module_resolves_a_real_numeric_name(run_module):
+    failed, result = run_module(address_order_info, {"name": "127.0.0.1"})
+    assert not failed
+    assert result["addresses"] == [{"address": "127.0.0.1", "family": "ipv4"}]
+
+
+def test_family_filter_is_passed_to_getaddrinfo(run_module):
+    failed, result = run_module(address_order_info, {"name": "127.0.0.1", "family": "ipv6"})
+    assert failed and "cannot resolve 127.0.0.1" in result["msg"]
+
+
+def test_unknown_name_fails_clearly(run_module, monkeypatch):
+    def fake(*_args):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(address_order_info.socket, "getaddrinfo", fake)
+    failed, result = run_module(address_order_info, {"name": "nowhere.invalid"})
+    assert failed and result["msg"].startswith("cannot resolve nowhere.invalid")
