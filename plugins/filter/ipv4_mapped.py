@@ -14,7 +14,7 @@ description:
   - Fails on anything that is not an IPv4 network, on host bits set, and on lengths over 32, naming
     the value and the correct form.
 author:
-  - dualstack.redis maintainers
+  - dualstack.redis maintainers (@dualstack)
 options:
   _input:
     description: An IPv4 network such as C(172.31.0.0/16), or an IPv4 address.

@@ -24,7 +24,6 @@ import difflib
 import ipaddress
 
 from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
-    ALL_IPV4,
     GLIBC_CATCH_ALL_LABEL,
     GLIBC_CATCH_ALL_PRECEDENCE,
     GLIBC_LABEL,

@@ -15,7 +15,7 @@ description:
   - On glibc hosts the order follows C(/etc/gai.conf) (see M(dualstack.redis.gai_conf)); this module is
     how roles and playbooks check that a preference took effect.
 author:
-  - dualstack.redis maintainers
+  - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._attributes.INFO_MODULE
@@ -81,7 +81,7 @@ first:
   type: str
   sample: "fd00:10::5"
 first_family:
-  description: The family of O(first).
+  description: The family of RV(first).
   returned: always
   type: str
   sample: ipv6

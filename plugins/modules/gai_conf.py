@@ -13,7 +13,7 @@ description:
   - Manages the C(precedence) table of glibc's C(/etc/gai.conf), which decides the order in which
     C(getaddrinfo()) returns a name's IPv4 and IPv6 addresses, and so which family clients try first.
   - One C(precedence) line replaces glibc's whole built-in table, so whenever this module writes a row
-    it writes the full table: glibc's defaults restated, changed as O(prefer) says, plus one row per
+    it writes the full table, which is glibc's defaults restated, changed as O(prefer) says, plus one row per
     entry of O(networks). It never writes C(label) lines (a label of its own for an IPv4 network makes
     IPv6 win again whenever the host's IPv4 source address is outside that network).
   - The rows live in one block between marker comments. Every other line and comment is kept. An active
@@ -24,7 +24,7 @@ description:
   - glibc reads the file once per process; programs that are already running keep the old order until
     they restart.
 author:
-  - dualstack.redis maintainers
+  - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - ansible.builtin.files
   - dualstack.redis._attributes

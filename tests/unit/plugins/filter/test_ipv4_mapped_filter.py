@@ -18,4 +18,3 @@ def test_filter_maps(value, expected):
 def test_filter_error_names_the_problem():
     with pytest.raises(AnsibleError, match="host bits set; the network is '172.31.0.0/16'"):
         ipv4_mapped_filter("172.31.9.0/16")
-

@@ -85,13 +85,13 @@ def test_measured_table_rows(text, dual_first, other_first):
 
 def test_what_the_module_writes_gives_the_correct_row():
     rows = pt.wanted_rows("system", pt.normalize_networks([{"prefix": "172.31.0.0/16"}]))
-    text, _ = gc.plan(DEBIAN_DEFAULT, rows)
+    text = gc.plan(DEBIAN_DEFAULT, rows)[0]
     assert first(text, DUAL) == "172.31.5.5"
     assert first(text, OTHER) == "fd00::77"
 
 
 def test_prefer_ipv4_puts_ipv4_first_everywhere():
-    text, _ = gc.plan("", pt.wanted_rows("ipv4", []))
+    text = gc.plan("", pt.wanted_rows("ipv4", []))[0]
     assert first(text, DUAL) == "172.31.5.5"
     assert first(text, OTHER) == "192.0.2.77"
 
@@ -179,7 +179,7 @@ def test_plan_appends_block_and_keeps_everything_else():
 @pytest.mark.parametrize("prefer, networks", [("ipv4", []), ("system", [("::ffff:172.31.0.0/112", 100)]), ("ipv6", [("fd00::/8", 45)])])
 def test_plan_round_trip_is_idempotent_and_absent_restores(start, prefer, networks):
     rows = pt.wanted_rows(prefer, networks)
-    once, _ = gc.plan(start, rows)
+    once = gc.plan(start, rows)[0]
     twice, notes = gc.plan(once, rows)
     assert twice == once
     assert notes == []
@@ -187,7 +187,7 @@ def test_plan_round_trip_is_idempotent_and_absent_restores(start, prefer, networ
     effective = {r.prefix: r.precedence for r in gc.GaiConf(once).effective()}
     for row in rows:
         assert effective[row.prefix] == row.precedence
-    back, _ = gc.plan(once, None)
+    back = gc.plan(once, None)[0]
     assert back == start
 
 
@@ -205,9 +205,9 @@ def test_plan_disables_conflicting_user_rows_and_absent_puts_them_back():
 
 
 def test_plan_rewrites_block_in_place():
-    first_text, _ = gc.plan("reload no\n", pt.wanted_rows("ipv4", []))
+    first_text = gc.plan("reload no\n", pt.wanted_rows("ipv4", []))[0]
     edited = first_text + "# after the block\n"
-    second, _ = gc.plan(edited, pt.wanted_rows("system", [("::ffff:10.0.0.0/104", 77)]))
+    second = gc.plan(edited, pt.wanted_rows("system", [("::ffff:10.0.0.0/104", 77)]))[0]
     lines = second.splitlines()
     assert lines[-1] == "# after the block"
     assert "precedence ::ffff:10.0.0.0/104 77" in " ".join(" ".join(line.split()) for line in lines)

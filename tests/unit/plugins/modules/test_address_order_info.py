@@ -2,8 +2,6 @@
 
 import socket
 
-import pytest
-
 from ansible_collections.dualstack.redis.plugins.modules import address_order_info
 
 
