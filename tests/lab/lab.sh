@@ -8,6 +8,8 @@
 #   tests/lab/lab.sh image             build the lab image unless one built from the same recipe exists
 #   tests/lab/lab.sh network NAME V4 V6    create a dual-stack network (V4 in 198.18.0.0/15, V6 in fd00::/8)
 #   tests/lab/lab.sh network-rm NAME   remove a network (and nothing else)
+#   tests/lab/lab.sh jdk               make sure the host has OpenJDK 17 (scenarios mount it read-only into
+#                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh doctor            print what the lab uses, and whether it is ready
 #
 # Everything runs as root. Podman reads the project's own settings file (tests/lab/containers.conf)
@@ -158,6 +160,25 @@ cmd_network_rm() {
     podman network rm -f "$name" >/dev/null 2>&1 || true
 }
 
+find_jdk() {
+    local java
+    for java in /usr/lib/jvm/java-17-openjdk-*/bin/java; do
+        if [ -x "$java" ] && [ -d /etc/java-17-openjdk ] && "$java" --list-modules 2>/dev/null | grep -q '^jdk.compiler@'; then
+            printf '%s' "$java"
+            return 0
+        fi
+    done
+    return 1
+}
+
+cmd_jdk() {
+    if ! find_jdk >/dev/null; then
+        need_root
+        apt_install openjdk-17-jdk-headless
+    fi
+    say "JDK for the lab: $(find_jdk || die 'OpenJDK 17 with jdk.compiler is still missing after apt-get install openjdk-17-jdk-headless')"
+}
+
 cmd_doctor() {
     printf 'root:            %s\n' "$([ "$(id -u)" -eq 0 ] && echo yes || echo NO)"
     printf 'podman:          %s\n' "$(podman version --format '{{.Client.Version}}' 2>/dev/null || echo missing)"
@@ -175,6 +196,7 @@ case "${1:-}" in
     image) cmd_image ;;
     network) shift; cmd_network "$@" ;;
     network-rm) shift; cmd_network_rm "$@" ;;
+    jdk) cmd_jdk ;;
     doctor) cmd_doctor ;;
     *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
