@@ -15,7 +15,7 @@ rows=()
 
 record() {  # stage passed failed seconds
     total_pass=$((total_pass + $2)); total_fail=$((total_fail + $3))
-    rows+=("$(printf '%-34s %6s %6s %6ss' "$1" "$2" "$3" "$4")")
+    rows+=("$(printf '%-40s %6s %6s %6ss' "$1" "$2" "$3" "$4")")
 }
 
 run_stage() {  # name counter command...: the counter turns the log and exit code into "passed failed"
@@ -92,7 +92,7 @@ if [ ${#scenarios[@]} -gt 0 ]; then
     fi
 fi
 
-printf '\n%-34s %6s %6s %7s\n' stage passed failed time
+printf '\n%-40s %6s %6s %7s\n' stage passed failed time
 printf '%s\n' "${rows[@]}"
 printf 'summary: %d passed, %d failed\n' "$total_pass" "$total_fail"
 [ "$total_fail" -eq 0 ]

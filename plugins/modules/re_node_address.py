@@ -1,0 +1,168 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: re_node_address
+short_description: Set a Redis Enterprise node's internal address and external addresses with rladmin
+version_added: 0.1.0
+description:
+  - Reads the node with C(rladmin status nodes) first and runs C(rladmin node <id> addr set) or
+    C(rladmin node <id> external_addr add|set|remove) only for a difference, with the fewest calls.
+  - The internal address can only be set while the node is down (its services stopped), so this runs
+    on ANOTHER node of the cluster. The module refuses, before any change, an internal address of the
+    other IP family (a running cluster cannot switch), an address another node already has, a node
+    that is still up, and running on the node being changed.
+  - External addresses may be IPv4 or IPv6 and need not be bound to any interface (elastic IPs,
+    load-balancer addresses). They are validated and normalized (IPv6 lower-case and compressed).
+  - The role C(dualstack.redis.internal_address) runs the whole documented procedure around this.
+author:
+  - dualstack.redis maintainers (@dualstack)
+extends_documentation_fragment:
+  - dualstack.redis._attributes
+  - dualstack.redis._attributes.FULL
+  - dualstack.redis._attributes.PLATFORM_LINUX
+options:
+  rladmin_path:
+    description: The rladmin executable on the node the module runs on.
+    type: path
+    default: /opt/redislabs/bin/rladmin
+  node:
+    description: The id of the node to change.
+    type: int
+    required: true
+  internal_address:
+    description:
+      - The node's new internal address, of the same family as the current one. The node must be down.
+      - It must be bound to an active interface on that node before the node starts again, or the node
+        will not rejoin.
+    type: str
+  external_addresses:
+    description: External addresses (IPv4 and/or IPv6) to apply as O(external_addresses_state) says.
+    type: list
+    elements: str
+  external_addresses_state:
+    description:
+      - V(exact) makes the list exactly O(external_addresses) (an empty list removes them all).
+      - V(present) adds those missing; V(absent) removes those there.
+    type: str
+    choices: [exact, present, absent]
+    default: exact
+notes:
+  - rladmin is run with C(-y) and without a terminal, so it never waits on a prompt. A non-zero exit or a
+    reply other than C(Updated successfully.) fails the task with rladmin's own output.
+seealso:
+  - module: dualstack.redis.re_node_info
+  - module: dualstack.redis.re_node_demote
+"""
+
+EXAMPLES = r"""
+- name: Give node 2 an IPv4 and an IPv6 external address (exactly these)
+  dualstack.redis.re_node_address:
+    node: 2
+    external_addresses:
+      - 203.0.113.12
+      - 2001:db8::12
+
+- name: Add a load balancer's address to node 3, keeping the others
+  dualstack.redis.re_node_address:
+    node: 3
+    external_addresses: [198.51.100.30]
+    external_addresses_state: present
+
+- name: Set node 3's internal address (node 3 is down; run from node 1)
+  dualstack.redis.re_node_address:
+    node: 3
+    internal_address: 10.0.1.13
+  delegate_to: re-node-1
+"""
+
+RETURN = r"""
+commands:
+  description: The rladmin argv lists run (in check mode, those that would run).
+  returned: always
+  type: list
+  elements: list
+  sample: [["/opt/redislabs/bin/rladmin", "-y", "node", "2", "external_addr", "add", "2001:db8::12"]]
+before:
+  description: The node as rladmin listed it before (see M(dualstack.redis.re_node_info) for the keys).
+  returned: always
+  type: dict
+after:
+  description: The node as rladmin lists it afterwards (in check mode, as it would be).
+  returned: always
+  type: dict
+"""
+
+import copy
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dualstack.redis.plugins.module_utils import re_module
+from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            re_module.RLADMIN_ARGS,
+            node=dict(type="int", required=True),
+            internal_address=dict(type="str"),
+            external_addresses=dict(type="list", elements="str"),
+            external_addresses_state=dict(type="str", choices=list(rl.EXTERNAL_STATES), default="exact"),
+        ),
+        required_one_of=[("internal_address", "external_addresses")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    node_id = params["node"]
+    try:
+        wanted_external = None
+        if params["external_addresses"] is not None:
+            wanted_external = rl.normalize_addresses(params["external_addresses"], "external_addresses")
+        if params["internal_address"] is not None:
+            rl.normalize_address(params["internal_address"], "internal_address")
+    except rl.RladminError as exc:
+        module.fail_json(msg=str(exc))
+
+    rladmin = re_module.rladmin_path(module)
+    nodes = re_module.read_nodes(module, rladmin)
+    try:
+        node = rl.find_node(nodes, node_id)
+        commands = []
+        predicted = copy.deepcopy(node)
+        if params["internal_address"] is not None:
+            argv = rl.plan_internal_address(nodes, node_id, params["internal_address"], rladmin)
+            if argv:
+                commands.append(argv)
+                predicted["address"] = argv[-1]
+        if wanted_external is not None:
+            external, predicted["external_addresses"] = rl.plan_external_addresses(
+                node, wanted_external, params["external_addresses_state"], rladmin)
+            commands += external
+    except rl.RladminError as exc:
+        module.fail_json(msg=str(exc), before=node if "node" in locals() else None)
+
+    result = dict(changed=bool(commands), commands=commands, before=node, after=predicted)
+    if commands and not module.check_mode:
+        for argv in commands:
+            re_module.run(module, argv, success=rl.SUCCESS_UPDATED, commands=commands, before=node)
+        after = rl.find_node(re_module.read_nodes(module, rladmin, commands=commands, before=node), node_id)
+        result["after"] = after
+    if module._diff:
+        result["diff"] = dict(
+            before=_addresses(node), after=_addresses(result["after"]),
+            before_header="node %d" % node_id, after_header="node %d" % node_id,
+        )
+    module.exit_json(**result)
+
+
+def _addresses(node):
+    return "internal_address: %s\nexternal_addresses: %s\n" % (node["address"], ", ".join(node["external_addresses"]) or "[]")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: re_node_demote
+short_description: Move primary shards, endpoints and the cluster master role off a Redis Enterprise node
+version_added: 0.1.0
+description:
+  - Runs C(rladmin node <id> enslave demote_node) only when the node still is the cluster master or
+    holds primary shards or endpoints (read with C(rladmin status nodes), C(rladmin status shards node <id>)
+    and C(rladmin status endpoints node <id>)), so a second run changes nothing.
+  - This is the first step of Redis's documented procedure for changing a node's internal address.
+author:
+  - dualstack.redis maintainers (@dualstack)
+extends_documentation_fragment:
+  - dualstack.redis._attributes
+  - dualstack.redis._attributes.FULL
+  - dualstack.redis._attributes.PLATFORM_LINUX
+options:
+  rladmin_path:
+    description: The rladmin executable on the node the module runs on.
+    type: path
+    default: /opt/redislabs/bin/rladmin
+  node:
+    description: The id of the node to demote.
+    type: int
+    required: true
+  retry_timeout_seconds:
+    description: Passed to rladmin as C(retry_timeout_seconds); how long rladmin retries a failed failover.
+    type: int
+notes:
+  - rladmin is run with C(-y) and without a terminal. A non-zero exit or a reply that does not end in C(OK)
+    fails the task with rladmin's output; so does a node still holding something afterwards.
+seealso:
+  - module: dualstack.redis.re_node_info
+  - module: dualstack.redis.re_node_address
+"""
+
+EXAMPLES = r"""
+- name: Demote node 1 before taking it down
+  dualstack.redis.re_node_demote:
+    node: 1
+    retry_timeout_seconds: 60
+  register: demoted
+
+- name: Show why it was demoted
+  ansible.builtin.debug:
+    var: demoted.reasons
+"""
+
+RETURN = r"""
+reasons:
+  description: Why the node needed demoting (empty when it did not).
+  returned: always
+  type: list
+  elements: str
+  sample: ["node 1 is the cluster master", "node 1 holds primary shards redis:1"]
+commands:
+  description: The rladmin argv lists run (in check mode, those that would run).
+  returned: always
+  type: list
+  elements: list
+master:
+  description: The cluster master node id afterwards (in check mode, before).
+  returned: always
+  type: int
+  sample: 2
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dualstack.redis.plugins.module_utils import re_module
+from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+
+
+def holdings(module, rladmin, node_id, **result):
+    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now."""
+    nodes = re_module.read_nodes(module, rladmin, **result)
+    try:
+        rl.find_node(nodes, node_id)
+        shards = rl.parse_table(re_module.run(module, [rladmin, "status", "shards", "node", str(node_id)], **result), "SHARDS")
+        endpoints = rl.parse_table(re_module.run(module, [rladmin, "status", "endpoints", "node", str(node_id)], **result), "ENDPOINTS")
+    except rl.RladminError as exc:
+        module.fail_json(msg=str(exc), **result)
+    return nodes, rl.demote_reasons(node_id, nodes, shards, endpoints)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            re_module.RLADMIN_ARGS,
+            node=dict(type="int", required=True),
+            retry_timeout_seconds=dict(type="int"),
+        ),
+        supports_check_mode=True,
+    )
+    node_id = module.params["node"]
+    if module.params["retry_timeout_seconds"] is not None and module.params["retry_timeout_seconds"] < 1:
+        module.fail_json(msg="retry_timeout_seconds must be 1 or more, got %d" % module.params["retry_timeout_seconds"])
+    rladmin = re_module.rladmin_path(module)
+    nodes, reasons = holdings(module, rladmin, node_id)
+    commands = [rl.demote_command(node_id, module.params["retry_timeout_seconds"], rladmin)] if reasons else []
+    result = dict(changed=bool(commands), reasons=reasons, commands=commands, master=rl.master_id(nodes))
+    if commands and not module.check_mode:
+        re_module.run(module, commands[0], success="OK", **result)
+        nodes, left = holdings(module, rladmin, node_id, **result)
+        result["master"] = rl.master_id(nodes)
+        if left:
+            module.fail_json(msg="rladmin replied OK but %s" % "; ".join(left), **result)
+    if module._diff:
+        result["diff"] = dict(before="\n".join(reasons) + "\n" if reasons else "", after="",
+                              before_header="node %d holds" % node_id, after_header="node %d holds" % node_id)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,140 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: re_node_info
+short_description: The nodes of a Redis Enterprise Software cluster, from rladmin
+version_added: 0.1.0
+description:
+  - Runs C(rladmin status nodes) on a cluster node and returns every node with its internal and
+    external addresses, role, status and the other columns rladmin prints, plus which node is the
+    cluster master.
+  - Reads rladmin's table by what each column's values look like, so uneven column widths, blank
+    external-address cells, comma-joined address lists and statuses with spaces are read right.
+author:
+  - dualstack.redis maintainers (@dualstack)
+extends_documentation_fragment:
+  - dualstack.redis._attributes
+  - dualstack.redis._attributes.INFO_MODULE
+  - dualstack.redis._attributes.PLATFORM_LINUX
+options:
+  rladmin_path:
+    description: The rladmin executable on the node. The user must be root or in the C(redislabs) group.
+    type: path
+    default: /opt/redislabs/bin/rladmin
+  node:
+    description: Only return this node (fails when the cluster has no such node).
+    type: int
+notes:
+  - rladmin answers only on a node whose Redis Enterprise services run; on a node that is down it fails,
+    and so does this module, with rladmin's output.
+seealso:
+  - module: dualstack.redis.re_node_address
+  - module: dualstack.redis.re_node_demote
+"""
+
+EXAMPLES = r"""
+- name: Read the cluster's nodes
+  dualstack.redis.re_node_info:
+  register: cluster
+
+- name: Every node is OK
+  ansible.builtin.assert:
+    that: cluster.nodes | rejectattr('ok') | list | length == 0
+    fail_msg: "{{ cluster.nodes | rejectattr('ok') | map(attribute='id') | list }} not OK"
+
+- name: Node 3's internal address
+  dualstack.redis.re_node_info:
+    node: 3
+  register: node3
+"""
+
+RETURN = r"""
+nodes:
+  description: The nodes as rladmin lists them (only O(node) when given).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The node id.
+      type: int
+      sample: 2
+    role:
+      description: The node's cluster-management role, V(master) or V(slave) (not a shard role).
+      type: str
+      sample: slave
+    address:
+      description: The internal address.
+      type: str
+      sample: 10.0.0.12
+    external_addresses:
+      description: The external addresses; empty when there are none.
+      type: list
+      elements: str
+      sample: ["203.0.113.12", "2001:db8::12"]
+    hostname:
+      description: The node's host name.
+      type: str
+    shards:
+      description: Shards used and allowed, as printed.
+      type: str
+      sample: 2/100
+    cores:
+      description: CPU cores.
+      type: int
+    version:
+      description: The Redis Enterprise version.
+      type: str
+      sample: 7.4.2-54
+    status:
+      description: The status as printed.
+      type: str
+      sample: DOWN, last seen 12s ago
+    ok:
+      description: Whether the status is C(OK).
+      type: bool
+    connected:
+      description: Whether this is the node rladmin ran on (marked C(*) by rladmin).
+      type: bool
+master:
+  description: The id of the cluster master node, or null when rladmin shows none.
+  returned: always
+  type: int
+  sample: 1
+connected:
+  description: The id of the node rladmin ran on.
+  returned: always
+  type: int
+  sample: 2
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.dualstack.redis.plugins.module_utils import re_module
+from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(re_module.RLADMIN_ARGS, node=dict(type="int")),
+        supports_check_mode=True,
+    )
+    rladmin = re_module.rladmin_path(module)
+    nodes = re_module.read_nodes(module, rladmin)
+    connected = next((node["id"] for node in nodes if node["connected"]), None)
+    master = rl.master_id(nodes)
+    if module.params["node"] is not None:
+        try:
+            nodes = [rl.find_node(nodes, module.params["node"])]
+        except rl.RladminError as exc:
+            module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, nodes=nodes, master=master, connected=connected)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,360 @@
+"""A stateful stand-in for a Redis Enterprise Software cluster's control plane, for Linux containers.
+
+Redis Enterprise cannot be installed here, so the collection's node modules and the internal-address
+role are tested against this, built from Redis's published rladmin documentation and output. One copy
+runs in every node container; the cluster's state is one JSON file on a directory all node containers
+share (a bind mount), changed under an exclusive lock.
+
+What it reproduces:
+- ``rladmin`` (``/opt/redislabs/bin/rladmin`` runs ``re_standin.py rladmin``): ``status nodes [extra all]
+  [sort COLUMN] [issues_only]``, ``status shards [node ID]``, ``status endpoints [node ID]``, ``info node
+  [ID]``, ``cluster master``, ``node ID addr set IP``, ``node ID external_addr add|set|remove IP...``,
+  ``node ID enslave [demote_node] [retry_timeout_seconds S]``; the global ``-y`` flag; the documented
+  replies (``Updated successfully.``, the enslave progress line and ``OK``, ``Node N is the cluster master
+  node``) and output layouts (padded columns, ``*`` on the node rladmin runs on, blank external cells,
+  comma-joined external addresses, ``DOWN, last seen Ns ago``, ``-`` RAM placeholders on down nodes).
+- the node agent: the systemd unit ``rlec_supervisor.service`` runs ``re_standin.py agent``. While it runs
+  AND the node's configured internal address is bound to an interface that is UP in this container, the
+  node heartbeats and shows ``OK``; otherwise it turns ``DOWN`` within two seconds and stays down. A node
+  whose new address is not bound never comes back, as the documentation warns.
+- rladmin on a node whose own agent is down cannot reach the cluster and fails (exit 1).
+- ``addr set`` refused while the node is up, for an invalid address, for another node's address and for an
+  IPv4/IPv6 switch; ``external_addr`` validates addresses; ``enslave demote_node`` moves the cluster master
+  role, the node's primary shards (swapped with their replicas) and its endpoints to other OK nodes, and
+  fails when no other node is OK. A master node that stays down for 4 s is replaced by the lowest OK node.
+
+What it does not reproduce: the data plane (no Redis runs), the real CCS and its persistence, the REST
+API, cluster creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not
+publish them: these say what is wrong and exit 1), and real timing of failovers.
+
+Commands for tests: ``re_standin.py init ID:ADDRESS:HOSTNAME ...`` writes a fresh cluster (node 1 master,
+two databases with replicated shards and one endpoint each).
+"""
+
+import fcntl
+import ipaddress
+import json
+import os
+import subprocess
+import sys
+import time
+
+SHARED = os.environ.get("RE_STANDIN_SHARED", "/var/opt/redislabs/shared")
+STATE = os.path.join(SHARED, "cluster.json")
+NODE_ID_FILE = os.environ.get("RE_STANDIN_NODE_ID", "/etc/opt/redislabs/node_id")
+HEARTBEAT = 0.3
+DOWN_AFTER = 2.0
+MASTER_FAILOVER_AFTER = 4.0
+VERSION = "7.4.2-54"
+
+
+class RladminError(Exception):
+    pass
+
+
+class Cluster:
+    """The shared state, locked for the life of the object (use with ``with``)."""
+
+    def __enter__(self):
+        self.lock = open(STATE + ".lock", "a+")
+        fcntl.flock(self.lock, fcntl.LOCK_EX)
+        try:
+            with open(STATE) as handle:
+                self.data = json.load(handle)
+        except FileNotFoundError:
+            self.data = None
+        self.dirty = False
+        return self
+
+    def __exit__(self, *exc):
+        if self.dirty and exc[0] is None:
+            tmp = STATE + ".tmp"
+            with open(tmp, "w") as handle:
+                json.dump(self.data, handle, indent=1)
+            os.replace(tmp, STATE)
+        fcntl.flock(self.lock, fcntl.LOCK_UN)
+        self.lock.close()
+
+    def node(self, node_id):
+        node = self.data["nodes"].get(str(node_id))
+        if node is None:
+            raise RladminError("ERROR: Node %s does not exist" % node_id)
+        return node
+
+    def seen_ago(self, node_id):
+        return time.time() - self.data["last_seen"].get(str(node_id), 0)
+
+    def ok(self, node_id):
+        return self.seen_ago(node_id) < DOWN_AFTER
+
+    def ok_nodes(self, exclude=None):
+        return sorted(int(i) for i in self.data["nodes"] if int(i) != exclude and self.ok(int(i)))
+
+
+def my_id():
+    try:
+        with open(NODE_ID_FILE) as handle:
+            return int(handle.read().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def bound_up_addresses():
+    """Addresses on interfaces that are UP in this network namespace."""
+    out = subprocess.run(["ip", "-j", "addr", "show", "up"], capture_output=True, text=True, check=False).stdout
+    found = set()
+    for interface in json.loads(out or "[]"):
+        for info in interface.get("addr_info", []):
+            if "local" in info:
+                found.add(ipaddress.ip_address(info["local"]))
+    return found
+
+
+# --- the agent ----------------------------------------------------------------------------------
+
+def agent():
+    """Heartbeat while the node's internal address is bound to an UP interface (run by rlec_supervisor)."""
+    while True:
+        node_id = my_id()
+        if node_id is not None and os.path.exists(STATE):
+            with Cluster() as cluster:
+                if cluster.data and str(node_id) in cluster.data["nodes"]:
+                    address = ipaddress.ip_address(cluster.node(node_id)["address"])
+                    if address in bound_up_addresses():
+                        cluster.data["last_seen"][str(node_id)] = time.time()
+                        cluster.dirty = True
+                        maintain(cluster, node_id)
+        time.sleep(HEARTBEAT)
+
+
+def maintain(cluster, node_id):
+    """What the cluster does by itself: a new master when the master stays down."""
+    master = cluster.data["master"]
+    if not cluster.ok(master) and cluster.seen_ago(master) > MASTER_FAILOVER_AFTER:
+        candidates = cluster.ok_nodes(exclude=master)
+        if candidates and candidates[0] == node_id:
+            cluster.data["master"] = node_id
+
+
+# --- rladmin ------------------------------------------------------------------------------------
+
+def table(columns, rows, sort=None):
+    """rladmin's padded layout: each column as wide as its widest cell, plus two spaces."""
+    if sort:
+        index = columns.index(sort) if sort in columns else 0
+        rows = sorted(rows, key=lambda row: row[index])
+    widths = [max(len(str(cell)) for cell in column) for column in zip(columns, *rows)]
+    lines = []
+    for row in [columns] + rows:
+        lines.append("".join(str(cell).ljust(width + 2) for cell, width in zip(row, widths)).rstrip())
+    return "\n".join(lines)
+
+
+def seen_text(seconds):
+    seconds = int(seconds)
+    return "%ds" % seconds if seconds < 60 else "%dm %ds" % (seconds // 60, seconds % 60)
+
+
+def status_nodes(cluster, me, args):
+    extra = "extra" in args and "all" in args
+    sort = args[args.index("sort") + 1] if "sort" in args and args.index("sort") + 1 < len(args) else None
+    columns = ["NODE:ID", "ROLE", "ADDRESS", "EXTERNAL_ADDRESS", "HOSTNAME"]
+    columns += ["MASTERS", "SLAVES", "OVERBOOKING_DEPTH"] if extra else []
+    columns += ["SHARDS", "CORES", "FREE_RAM", "PROVISIONAL_RAM", "VERSION"]
+    columns += ["SHA", "RACK-ID"] if extra else []
+    columns += ["STATUS"]
+    rows = []
+    for key in sorted(cluster.data["nodes"], key=int):
+        node_id = int(key)
+        node = cluster.data["nodes"][key]
+        ok = cluster.ok(node_id)
+        if "issues_only" in args and ok:
+            continue
+        shards = [s for s in cluster.data["shards"] if s["node"] == node_id]
+        row = [("*" if node_id == me else "") + "node:%d" % node_id,
+               "master" if cluster.data["master"] == node_id else "slave",
+               node["address"], ",".join(node["external"]), node["hostname"]]
+        if extra:
+            row += [sum(s["role"] == "master" for s in shards), sum(s["role"] == "slave" for s in shards), "6.9GB"]
+        row += ["%d/100" % len(shards), 4, "6.1GB/7.7GB" if ok else "-/7.7GB", "4.2GB/6.2GB" if ok else "-/6.2GB", VERSION]
+        row += ["a1b2c3d", node.get("rack", "")] if extra else []
+        row += ["OK" if ok else "DOWN, last seen %s ago" % seen_text(cluster.seen_ago(node_id))]
+        rows.append(row)
+    return "CLUSTER NODES:\n" + table(columns, rows, sort)
+
+
+def status_shards(cluster, only):
+    columns = ["DB:ID", "NAME", "ID", "NODE", "ROLE", "SLOTS", "USED_MEMORY", "STATUS"]
+    rows = [["db:%d" % s["db"], "db%d" % s["db"], "redis:%d" % s["id"], "node:%d" % s["node"], s["role"], "0-16383",
+             "2.1MB", "OK" if cluster.ok(s["node"]) else "DOWN"]
+            for s in cluster.data["shards"] if only is None or s["node"] == only]
+    return "SHARDS:\n" + table(columns, rows)
+
+
+def status_endpoints(cluster, only):
+    columns = ["DB:ID", "NAME", "ID", "NODE", "ROLE", "SSL"]
+    rows = [["db:%d" % e["db"], "db%d" % e["db"], "endpoint:%d:1" % e["db"], "node:%d" % e["node"], "single", "No"]
+            for e in cluster.data["endpoints"] if only is None or e["node"] == only]
+    return "ENDPOINTS:\n" + table(columns, rows)
+
+
+def info_node(cluster, only):
+    blocks = []
+    for key in sorted(cluster.data["nodes"], key=int):
+        if only is not None and int(key) != only:
+            continue
+        node = cluster.data["nodes"][key]
+        blocks.append("node:%s\n    address: %s\n    external addresses: %s\n    recovery path: N/A\n    quorum only: disabled"
+                      % (key, node["address"], ", ".join(node["external"]) or "N/A"))
+    if only is not None and not blocks:
+        raise RladminError("ERROR: Node %s does not exist" % only)
+    return ("Command Output: " if only is not None else "") + "\n".join(blocks)
+
+
+def valid_ip(text):
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise RladminError("ERROR: Invalid IP address: %s" % text)
+
+
+def addr_set(cluster, node_id, address):
+    node = cluster.node(node_id)
+    new = valid_ip(address)
+    if cluster.ok(node_id):
+        raise RladminError("ERROR: Node %d is online. The node address can only be updated while the node is offline." % node_id)
+    if new.version != ipaddress.ip_address(node["address"]).version:
+        raise RladminError("ERROR: Cannot change the internal address of node %d between IPv4 and IPv6" % node_id)
+    for key, other in cluster.data["nodes"].items():
+        if int(key) != node_id and ipaddress.ip_address(other["address"]) == new:
+            raise RladminError("ERROR: Address %s is in use by node %s" % (new, key))
+    node["address"] = str(new)
+    cluster.dirty = True
+    return "Updated successfully."
+
+
+def external_addr(cluster, node_id, verb, addresses):
+    node = cluster.node(node_id)
+    if verb not in ("add", "set", "remove") or not addresses:
+        raise RladminError("ERROR: Usage: rladmin node <id> external_addr [add|set|remove] <IP>...")
+    parsed = [valid_ip(a) for a in addresses]
+    current = [ipaddress.ip_address(a) for a in node["external"]]
+    if verb == "set":
+        current = parsed
+    elif verb == "add":
+        for address in parsed:
+            if address in current:
+                raise RladminError("ERROR: Address %s already exists on node %d" % (address, node_id))
+            current.append(address)
+    else:
+        for address in parsed:
+            if address not in current:
+                raise RladminError("ERROR: Address %s not found on node %d" % (address, node_id))
+            current.remove(address)
+    node["external"] = [str(a) for a in current]
+    cluster.dirty = True
+    return "Updated successfully."
+
+
+def enslave(cluster, node_id, args):
+    cluster.node(node_id)
+    demote = "demote_node" in args
+    others = cluster.ok_nodes(exclude=node_id)
+    if not others:
+        raise RladminError("ERROR: No other node is available to take over from node %d" % node_id)
+    if "endpoints_only" not in args:
+        for shard in cluster.data["shards"]:
+            if shard["node"] == node_id and shard["role"] == "master":
+                replica = next((s for s in cluster.data["shards"] if s["db"] == shard["db"] and s["role"] == "slave"
+                                and cluster.ok(s["node"])), None)
+                if replica is None:
+                    raise RladminError("ERROR: Shard redis:%d has no available replica to fail over to" % shard["id"])
+                shard["role"], replica["role"] = "slave", "master"
+    if "shards_only" not in args:
+        for endpoint in cluster.data["endpoints"]:
+            if endpoint["node"] == node_id:
+                endpoint["node"] = others[0]
+    if demote and cluster.data["master"] == node_id:
+        cluster.data["master"] = others[0]
+    cluster.dirty = True
+    return "Performing enslave_node action on node:%d: 0%%\nPerforming enslave_node action on node:%d: 100%%\nOK" % (node_id, node_id)
+
+
+def rladmin(argv):
+    args = [a for a in argv if a != "-y"]
+    me = my_id()
+    with Cluster() as cluster:
+        if cluster.data is None or me is None:
+            raise RladminError("ERROR: This node is not part of a cluster")
+        if not cluster.ok(me):
+            raise RladminError("ERROR: Cannot connect to the cluster: the local node (node:%d) services are not running" % me)
+        if args[:2] == ["status", "nodes"]:
+            return status_nodes(cluster, me, args[2:])
+        only = int(args[3]) if len(args) >= 4 and args[2] == "node" else None
+        if args[:2] == ["status", "shards"]:
+            return status_shards(cluster, only)
+        if args[:2] == ["status", "endpoints"]:
+            return status_endpoints(cluster, only)
+        if args[:2] == ["info", "node"]:
+            return info_node(cluster, int(args[2]) if len(args) > 2 else None)
+        if args == ["cluster", "master"]:
+            return "Node %d is the cluster master node" % cluster.data["master"]
+        if len(args) >= 3 and args[0] == "node" and args[1].isdigit():
+            node_id = int(args[1])
+            if args[2:4] == ["addr", "set"] and len(args) == 5:
+                return addr_set(cluster, node_id, args[4])
+            if args[2] == "external_addr" and len(args) >= 4:
+                return external_addr(cluster, node_id, args[3], args[4:])
+            if args[2] == "enslave":
+                return enslave(cluster, node_id, args[3:])
+        raise RladminError("ERROR: Invalid command: rladmin %s" % " ".join(argv))
+
+
+def init(specs):
+    """A fresh cluster: ``ID:ADDRESS:HOSTNAME`` per node; node 1 master; two databases."""
+    nodes = {}
+    for spec in specs:
+        node_id, address, hostname = spec.split(":", 2) if spec.count(":") == 2 else _split_v6(spec)
+        nodes[str(int(node_id))] = {"address": str(ipaddress.ip_address(address)), "external": [], "hostname": hostname}
+    ids = sorted(int(i) for i in nodes)
+    shards, endpoints = [], []
+    for db in (1, 2):
+        primary = ids[(db - 1) % len(ids)]
+        replica = ids[db % len(ids)]
+        shards += [{"db": db, "id": 2 * db - 1, "node": primary, "role": "master"},
+                   {"db": db, "id": 2 * db, "node": replica, "role": "slave"}]
+        endpoints.append({"db": db, "node": primary})
+    os.makedirs(SHARED, exist_ok=True)
+    with Cluster() as cluster:
+        cluster.data = {"nodes": nodes, "master": ids[0], "shards": shards, "endpoints": endpoints, "last_seen": {}}
+        cluster.dirty = True
+    return "cluster initialised with nodes %s" % ", ".join(str(i) for i in ids)
+
+
+def _split_v6(spec):
+    node_id, rest = spec.split(":", 1)
+    address, hostname = rest.rsplit(":", 1)
+    return node_id, address, hostname
+
+
+def main(argv):
+    if not argv:
+        sys.exit("usage: re_standin.py agent | rladmin ARGS... | init ID:ADDRESS:HOSTNAME...")
+    command, args = argv[0], argv[1:]
+    if command == "agent":
+        agent()
+    try:
+        if command == "rladmin":
+            print(rladmin(args))
+        elif command == "init":
+            print(init(args))
+        else:
+            sys.exit("unknown command %s" % command)
+    except RladminError as exc:
+        print(exc)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
