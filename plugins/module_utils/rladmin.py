@@ -233,11 +233,11 @@ def plan_internal_address(nodes, node_id, new_address, rladmin=DEFAULT_RLADMIN):
     new = normalize_address(new_address, "internal_address")
     if _same(node["address"], new):
         return []
-    if ipaddress.ip_address(node["address"]).version != ipaddress.ip_address(new).version:
+    old_version, new_version = ipaddress.ip_address(node["address"]).version, ipaddress.ip_address(new).version
+    if old_version != new_version:
         raise RladminError(
             "internal_address %s would switch node %d from IPv%d to IPv%d (%s); a running cluster cannot change "
-            "the internal address family" % (new, node_id, ipaddress.ip_address(node["address"]).version,
-                                               ipaddress.ip_address(new).version, node["address"])
+            "the internal address family" % (new, node_id, old_version, new_version, node["address"])
         )
     for other in nodes:
         if other["id"] != node_id and _same(other["address"], new):

@@ -17,12 +17,14 @@ node:3  slave  10.0.0.13                   re-c      0/100  4     -/7.7GB       
 """
 
 # `extra all`, sorted by address descending, trailing spaces, a blank RACK-ID, header wider than rows.
-EXTRA_ALL = """CLUSTER NODES:
-NODE:ID     ROLE       ADDRESS       EXTERNAL_ADDRESS      HOSTNAME    MASTERS   SLAVES   OVERBOOKING_DEPTH   SHARDS   CORES   FREE_RAM        PROVISIONAL_RAM   VERSION     SHA      RACK-ID   STATUS
-node:3 slave 10.0.0.13  re-c 0 0 7.7GB 0/100 4 -/7.7GB -/6.2GB 7.4.2-54 a1b2c3 rack-3 DOWN, last seen 3s ago   
-*node:2 slave 10.0.0.12 10.1.0.7,10.1.0.8 re-b 1 1 6.9GB 2/100 4 6.0GB/7.7GB 4.2GB/6.2GB 7.4.2-54 a1b2c3  OK   
-node:1 master 10.0.0.11 fd00:1::11 re-a 1 1 6.9GB 2/100 4 6.1GB/7.7GB 4.2GB/6.2GB 7.4.2-54 a1b2c3 rack-1 OK
-"""
+EXTRA_ALL = (
+    "CLUSTER NODES:\n"
+    "NODE:ID     ROLE       ADDRESS       EXTERNAL_ADDRESS      HOSTNAME    MASTERS   SLAVES   OVERBOOKING_DEPTH   "
+    "SHARDS   CORES   FREE_RAM        PROVISIONAL_RAM   VERSION     SHA      RACK-ID   STATUS\n"
+    "node:3 slave 10.0.0.13  re-c 0 0 7.7GB 0/100 4 -/7.7GB -/6.2GB 7.4.2-54 a1b2c3 rack-3 DOWN, last seen 3s ago   \n"
+    "*node:2 slave 10.0.0.12 10.1.0.7,10.1.0.8 re-b 1 1 6.9GB 2/100 4 6.0GB/7.7GB 4.2GB/6.2GB 7.4.2-54 a1b2c3  OK   \n"
+    "node:1 master 10.0.0.11 fd00:1::11 re-a 1 1 6.9GB 2/100 4 6.1GB/7.7GB 4.2GB/6.2GB 7.4.2-54 a1b2c3 rack-1 OK\n"
+)
 
 # Newer rladmin prefixes the first line; issues_only may print a header without rows.
 EMPTY = """Command Output: CLUSTER NODES:

@@ -1,0 +1,200 @@
+"""The Redis Enterprise modules with rladmin mocked at the boundary (run_command), replaying real layouts."""
+
+import pytest
+
+from ansible_collections.dualstack.redis.plugins.module_utils import re_module
+from ansible_collections.dualstack.redis.plugins.modules import re_node_address, re_node_demote, re_node_info
+
+STATUS = """CLUSTER NODES:
+NODE:ID ROLE   ADDRESS   EXTERNAL_ADDRESS  HOSTNAME  SHARDS CORES FREE_RAM      PROVISIONAL_RAM VERSION   STATUS
+*node:1 master 10.0.0.11 203.0.113.11      re-a      2/100  4     6.1GB/7.7GB   4.2GB/6.2GB     7.4.2-54  OK
+node:2  slave  10.0.0.12 203.0.113.12,2001:db8::12 re-b 2/100 4  6.0GB/7.7GB   4.2GB/6.2GB     7.4.2-54  OK
+node:3  slave  10.0.0.13                   re-c      0/100  4     -/7.7GB       -/6.2GB         7.4.2-54  DOWN, last seen 12s ago
+"""
+
+
+class FakeRladmin:
+    """Answers `status nodes` with a given text, and each write with a given reply; records argv."""
+
+    def __init__(self, status=STATUS, replies=None, status_after=None):
+        self.status, self.status_after = status, status_after
+        self.replies = replies or {}
+        self.calls = []
+        self.wrote = False
+
+    def __call__(self, argv, **kwargs):
+        self.calls.append(list(argv))
+        words = argv[1:]
+        if words[:2] == ["status", "nodes"]:
+            return 0, (self.status_after if self.wrote and self.status_after else self.status), ""
+        for key, reply in self.replies.items():
+            if " ".join(words[:len(key.split())]) == key or key in " ".join(words):
+                self.wrote = self.wrote or "status" not in key
+                return reply
+        raise AssertionError("unexpected rladmin call %s" % argv)
+
+
+@pytest.fixture
+def rladmin(monkeypatch, tmp_path):
+    binary = tmp_path / "rladmin"
+    binary.write_text("#!/bin/sh\n")
+    binary.chmod(0o755)
+
+    def install(fake):
+        monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", lambda self, argv, **kw: fake(argv, **kw))
+        return str(binary)
+
+    return install
+
+
+def test_info_returns_nodes_master_and_connected(rladmin, run_module):
+    path = rladmin(FakeRladmin())
+    failed, result = run_module(re_node_info, {"rladmin_path": path})
+    assert not failed and not result["changed"]
+    assert result["master"] == 1 and result["connected"] == 1
+    assert [n["id"] for n in result["nodes"]] == [1, 2, 3]
+    assert result["nodes"][2]["status"] == "DOWN, last seen 12s ago"
+
+
+def test_info_one_node_and_unknown_node(rladmin, run_module):
+    path = rladmin(FakeRladmin())
+    failed, result = run_module(re_node_info, {"rladmin_path": path, "node": 2})
+    assert not failed and [n["id"] for n in result["nodes"]] == [2]
+    failed, result = run_module(re_node_info, {"rladmin_path": path, "node": 7})
+    assert failed and result["msg"] == "node 7 is not in this cluster (nodes: 1, 2, 3)"
+
+
+def test_info_fails_with_rladmin_output(rladmin, run_module, monkeypatch):
+    path = rladmin(FakeRladmin())
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command",
+                        lambda self, argv, **kw: (1, "ERROR: Cannot connect to the cluster\n", ""))
+    failed, result = run_module(re_node_info, {"rladmin_path": path})
+    assert failed and "exited 1: ERROR: Cannot connect to the cluster" in result["msg"]
+
+
+def test_missing_rladmin_is_explained(run_module, tmp_path):
+    failed, result = run_module(re_node_info, {"rladmin_path": str(tmp_path / "nope")})
+    assert failed and "rladmin not found or not executable" in result["msg"]
+
+
+def test_external_add_runs_one_call_then_reads_back(rladmin, run_module):
+    after = STATUS.replace("203.0.113.11      re-a", "203.0.113.11,2001:db8::11 re-a")
+    fake = FakeRladmin(replies={"-y node 1 external_addr add": (0, "Updated successfully.\n", "")}, status_after=after)
+    path = rladmin(fake)
+    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 1,
+                                                  "external_addresses": ["2001:DB8::11"], "external_addresses_state": "present"})
+    assert not failed and result["changed"]
+    assert result["commands"] == [[path, "-y", "node", "1", "external_addr", "add", "2001:db8::11"]]
+    assert result["before"]["external_addresses"] == ["203.0.113.11"]
+    assert result["after"]["external_addresses"] == ["203.0.113.11", "2001:db8::11"]
+
+
+def test_no_change_means_no_write(rladmin, run_module):
+    fake = FakeRladmin()
+    path = rladmin(fake)
+    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 2,
+                                                  "external_addresses": ["2001:db8::12", "203.0.113.12"]})
+    assert not failed and not result["changed"] and result["commands"] == []
+    assert fake.calls == [[path, "status", "nodes"]]
+
+
+def test_check_mode_writes_nothing(rladmin, run_module):
+    fake = FakeRladmin()
+    path = rladmin(fake)
+    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23",
+                                                  "_ansible_check_mode": True, "_ansible_diff": True})
+    assert not failed and result["changed"]
+    assert result["commands"] == [[path, "-y", "node", "3", "addr", "set", "10.0.0.23"]]
+    assert result["after"]["address"] == "10.0.0.23" and "10.0.0.23" in result["diff"]["after"]
+    assert fake.calls == [[path, "status", "nodes"]]
+
+
+def test_missing_success_reply_fails_with_output(rladmin, run_module):
+    fake = FakeRladmin(replies={"-y node 3 addr set": (0, "Something else happened\n", "")})
+    path = rladmin(fake)
+    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23"})
+    assert failed and "did not reply 'Updated successfully.'" in result["msg"] and "Something else happened" in result["msg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"node": 1, "internal_address": "10.0.0.21"}, "runs on node 1 itself"),
+    ({"node": 2, "internal_address": "10.0.0.22"}, "node 2 is up"),
+    ({"node": 3, "internal_address": "fd00::13"}, "from IPv4 to IPv6"),
+    ({"node": 3, "external_addresses": ["10.0.0.300"]}, "external_addresses[0] '10.0.0.300' is not an IPv4 or IPv6 address"),
+    ({"node": 3}, "one of the following is required: internal_address, external_addresses"),
+])
+def test_refusals_write_nothing(rladmin, run_module, args, message):
+    fake = FakeRladmin()
+    path = rladmin(fake)
+    failed, result = run_module(re_node_address, dict(args, rladmin_path=path))
+    assert failed and message in result["msg"]
+    assert all("-y" not in call for call in fake.calls)
+
+
+SHARDS_ON_1 = "SHARDS:\nDB:ID NAME ID NODE ROLE SLOTS USED_MEMORY STATUS\ndb:1 db1 redis:1 node:1 master 0-16383 2MB OK\n"
+NO_SHARDS = "SHARDS:\nDB:ID NAME ID NODE ROLE SLOTS USED_MEMORY STATUS\n"
+NO_ENDPOINTS = "ENDPOINTS:\nDB:ID NAME ID NODE ROLE SSL\n"
+
+
+def test_demote_runs_when_needed_and_verifies(rladmin, run_module, monkeypatch):
+    calls = []
+    state = {"demoted": False}
+    after = STATUS.replace("*node:1 master", "*node:1 slave ").replace("node:2  slave ", "node:2  master")
+
+    def fake(self, argv, **kw):
+        calls.append(argv)
+        words = " ".join(argv[1:])
+        if words == "status nodes":
+            return 0, after if state["demoted"] else STATUS, ""
+        if words == "status shards node 1":
+            return 0, NO_SHARDS if state["demoted"] else SHARDS_ON_1, ""
+        if words == "status endpoints node 1":
+            return 0, NO_ENDPOINTS, ""
+        if words == "-y node 1 enslave demote_node retry_timeout_seconds 30":
+            state["demoted"] = True
+            return 0, "Performing enslave_node action on node:1: 100%\nOK\n", ""
+        raise AssertionError(argv)
+
+    path = rladmin(FakeRladmin())
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", fake)
+    failed, result = run_module(re_node_demote, {"rladmin_path": path, "node": 1, "retry_timeout_seconds": 30})
+    assert not failed and result["changed"]
+    assert result["reasons"] == ["node 1 is the cluster master", "node 1 holds primary shards redis:1"]
+    assert result["master"] == 2
+    failed, again = run_module(re_node_demote, {"rladmin_path": path, "node": 1})
+    assert not failed and not again["changed"] and again["reasons"] == []
+
+
+def test_demote_fails_when_node_still_holds_something(rladmin, run_module, monkeypatch):
+    def fake(self, argv, **kw):
+        words = " ".join(argv[1:])
+        if words == "status nodes":
+            return 0, STATUS, ""
+        if words == "status shards node 1":
+            return 0, SHARDS_ON_1, ""
+        if words == "status endpoints node 1":
+            return 0, NO_ENDPOINTS, ""
+        return 0, "Performing enslave_node action on node:1: 100%\nOK\n", ""
+
+    path = rladmin(FakeRladmin())
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", fake)
+    failed, result = run_module(re_node_demote, {"rladmin_path": path, "node": 1})
+    assert failed and result["msg"].startswith("rladmin replied OK but node 1 is the cluster master")
+
+
+def test_run_without_success_reply_checks_exit_code_only():
+    class Module:
+        def __init__(self):
+            self.failed = None
+
+        def run_command(self, argv, **kw):
+            return 2, "", "boom"
+
+        def fail_json(self, **kw):
+            self.failed = kw
+            raise SystemExit(1)
+
+    module = Module()
+    with pytest.raises(SystemExit):
+        re_module.run(module, ["rladmin", "status"])
+    assert module.failed["msg"] == "'rladmin status' exited 2: boom"
