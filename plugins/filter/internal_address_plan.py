@@ -1,0 +1,61 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: internal_address_plan
+short_description: Check and plan a rolling change of Redis Enterprise internal addresses
+version_added: 0.1.0
+description:
+  - Used by the role C(dualstack.redis.internal_address) in its pre-flight step. Takes the cluster's
+    nodes (from M(dualstack.redis.re_node_info)) and one request per inventory host, and returns every
+    reason not to start plus, per host, what to do.
+  - Reasons not to start include a node that is not OK, an unknown node, an address that is not valid,
+    of the other IP family, asked twice, or another node's current address, and no other node to run
+    rladmin from.
+author:
+  - dualstack.redis maintainers (@dualstack)
+options:
+  _input:
+    description: The cluster's nodes, as M(dualstack.redis.re_node_info) returns them.
+    type: list
+    elements: dict
+    required: true
+  requests:
+    description: Per inventory host, a dict with C(host), C(node) (id or null), C(connected) (the id rladmin reports there, or null) and C(new) (address or null).
+    type: list
+    elements: dict
+    required: true
+  delegate:
+    description: A host to run rladmin from instead of another node of the play.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Plan the change
+  ansible.builtin.set_fact:
+    plan: "{{ cluster.nodes | dualstack.redis.internal_address_plan(requests) }}"
+"""
+
+RETURN = r"""
+_value:
+  description: C(problems) (list of sentences, empty when the change can start) and C(hosts) (per host
+    C(node), C(old), C(new), C(action) of C(change), C(skip) or C(none), C(delegate), C(external_after)).
+  type: dict
+"""
+
+from ansible_collections.dualstack.redis.plugins.module_utils.internal_address import plan_internal_addresses
+
+
+def internal_address_plan(nodes, requests, delegate=None):
+    """The filter."""
+    return plan_internal_addresses(nodes, requests, delegate)
+
+
+class FilterModule:
+    """dualstack.redis filters."""
+
+    def filters(self):
+        return {"internal_address_plan": internal_address_plan}

@@ -1,0 +1,109 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Pre-flight planning for changing the internal address of Redis Enterprise nodes, one at a time.
+
+Pure function over what the play gathered: the cluster as ``rladmin status nodes`` shows it and, per
+inventory host, which node it is and which address it should get. It finds every reason not to start
+(all of them, for one report) and says, per host, what to do and from which other host to run the
+commands that must run elsewhere.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+
+def _ip(value):
+    try:
+        return ipaddress.ip_address(str(value).strip())
+    except ValueError:
+        return None
+
+
+def plan_internal_addresses(nodes, requests, delegate=None):
+    """Check a whole change before any of it happens.
+
+    ``nodes``: node dicts from re_node_info. ``requests``: one dict per inventory host with ``host``,
+    ``node`` (the id given in the inventory, or None), ``connected`` (the id rladmin on that host reported
+    as its own, or None when rladmin did not answer there) and ``new`` (the new internal address, or None
+    for no change). ``delegate``: a host to run rladmin from instead of another node of the play.
+
+    Returns ``{"problems": [...], "hosts": {host: step}}``; a step has ``node``, ``old``, ``new``,
+    ``action`` (``change``, ``skip``: already there, ``none``: nothing asked), ``delegate`` and
+    ``external_after`` (the external list with the old internal address replaced, or None when it is
+    not among them).
+    """
+    problems = []
+    by_id = {node["id"]: node for node in nodes}
+    down = ["node %d (%s)" % (node["id"], node["status"]) for node in nodes if not node["ok"]]
+    if down:
+        problems.append("the cluster is not healthy: %s; every node must be OK before any node is changed" % ", ".join(down))
+    steps = {}
+    claimed = {}
+    for request in requests:
+        host = request["host"]
+        node_id = request.get("node")
+        if node_id is None:
+            node_id = request.get("connected")
+        if node_id is None:
+            problems.append("%s: cannot tell which node it is (rladmin did not answer there); set redis_enterprise_node_id" % host)
+            continue
+        if request.get("connected") is not None and request.get("node") is not None and request["connected"] != request["node"]:
+            problems.append("%s: redis_enterprise_node_id is %s but rladmin there says it is node %s" % (host, request["node"], request["connected"]))
+            continue
+        node = by_id.get(node_id)
+        if node is None:
+            problems.append("%s: node %s is not in the cluster (nodes: %s)" % (host, node_id, ", ".join(str(i) for i in sorted(by_id))))
+            continue
+        if node_id in claimed:
+            problems.append("%s and %s are both node %d" % (claimed[node_id], host, node_id))
+            continue
+        claimed[node_id] = host
+        step = dict(node=node_id, old=node["address"], new=None, action="none", delegate=None, external_after=None)
+        steps[host] = step
+        if request.get("new") in (None, ""):
+            continue
+        new = _ip(request["new"])
+        old = _ip(node["address"])
+        if new is None:
+            problems.append("%s: internal_address_new '%s' is not an IP address" % (host, request["new"]))
+            continue
+        if new.version != old.version:
+            problems.append(
+                "%s: internal_address_new %s is IPv%d but node %d's internal address %s is IPv%d; a running cluster "
+                "cannot switch its internal address family" % (host, new, new.version, node_id, old, old.version))
+            continue
+        if new.is_loopback or new.is_unspecified or new.is_multicast or new.is_link_local:
+            problems.append("%s: internal_address_new %s is not a usable node address" % (host, new))
+            continue
+        step["new"] = new.compressed
+        if new == old:
+            step["action"] = "skip"
+            continue
+        step["action"] = "change"
+        externals = [_ip(a) for a in node["external_addresses"]]
+        if old in externals:
+            step["external_after"] = [new.compressed if a == old else a.compressed for a in externals if a is not None]
+    # Unique new addresses, and none that another node has now.
+    wanted = {}
+    for host, step in steps.items():
+        if step["action"] not in ("change", "skip"):
+            continue
+        new = _ip(step["new"])
+        if new in wanted:
+            problems.append("%s and %s both ask for %s" % (wanted[new], host, new))
+        wanted[new] = host
+        for other in nodes:
+            if other["id"] != step["node"] and _ip(other["address"]) == new:
+                problems.append("%s: internal_address_new %s is node %d's current internal address" % (host, new, other["id"]))
+    # Who runs the rladmin commands that cannot run on the node being changed.
+    hosts = list(steps)
+    for host, step in steps.items():
+        if step["action"] != "change":
+            continue
+        step["delegate"] = delegate or next((other for other in hosts if other != host), None)
+        if step["delegate"] is None:
+            problems.append("%s: no other node in the play to run rladmin from while node %d is down; "
+                            "add another node to the play or set internal_address_delegate" % (host, step["node"]))
+    return dict(problems=problems, hosts=steps)
