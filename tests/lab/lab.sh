@@ -146,10 +146,11 @@ cmd_network() {
     if podman network exists "$name"; then
         local subnets
         subnets=$(podman network inspect --format '{{range .Subnets}}{{.Subnet}} {{end}}' "$name")
-        case " $subnets " in
-            *" $v4 "*" $v6 "* | *" $v6 "*" $v4 "*) say "network $name exists ($subnets)"; return 0 ;;
-            *) die "network $name exists with other subnets ($subnets); remove it with 'tests/lab/lab.sh network-rm $name'" ;;
-        esac
+        if [[ " $subnets " == *" $v4 "* && " $subnets " == *" $v6 "* ]]; then
+            say "network $name exists ($subnets)"
+            return 0
+        fi
+        die "network $name exists with other subnets ($subnets); remove it with 'tests/lab/lab.sh network-rm $name'"
     fi
     podman network create --ipv6 --subnet "$v4" --subnet "$v6" "$name" >/dev/null
     say "network $name created ($v4, $v6)"

@@ -27,6 +27,10 @@ What it does not reproduce: the data plane (no Redis runs), the real CCS and its
 API, cluster creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not
 publish them: these say what is wrong and exit 1), and real timing of failovers.
 
+Fault injection for tests: addresses listed in ``/etc/opt/redislabs/standin-blocked`` on a node are ones
+from which that node cannot reach the cluster (as behind a firewall): with such an internal address the
+node stays DOWN although the address is bound.
+
 Commands for tests: ``re_standin.py init ID:ADDRESS:HOSTNAME ...`` writes a fresh cluster (node 1 master,
 two databases with replicated shards and one endpoint each).
 """
@@ -42,6 +46,7 @@ import time
 SHARED = os.environ.get("RE_STANDIN_SHARED", "/var/opt/redislabs/shared")
 STATE = os.path.join(SHARED, "cluster.json")
 NODE_ID_FILE = os.environ.get("RE_STANDIN_NODE_ID", "/etc/opt/redislabs/node_id")
+BLOCKED_FILE = os.environ.get("RE_STANDIN_BLOCKED", "/etc/opt/redislabs/standin-blocked")
 HEARTBEAT = 0.3
 DOWN_AFTER = 2.0
 MASTER_FAILOVER_AFTER = 4.0
@@ -110,6 +115,15 @@ def bound_up_addresses():
     return found
 
 
+def blocked_addresses():
+    """Fault injection for tests: addresses from which this node cannot reach the cluster."""
+    try:
+        with open(BLOCKED_FILE) as handle:
+            return {ipaddress.ip_address(line.strip()) for line in handle if line.strip()}
+    except FileNotFoundError:
+        return set()
+
+
 # --- the agent ----------------------------------------------------------------------------------
 
 def agent():
@@ -120,7 +134,7 @@ def agent():
             with Cluster() as cluster:
                 if cluster.data and str(node_id) in cluster.data["nodes"]:
                     address = ipaddress.ip_address(cluster.node(node_id)["address"])
-                    if address in bound_up_addresses():
+                    if address in bound_up_addresses() and address not in blocked_addresses():
                         cluster.data["last_seen"][str(node_id)] = time.time()
                         cluster.dirty = True
                         maintain(cluster, node_id)
