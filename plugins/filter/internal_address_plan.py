@@ -24,7 +24,9 @@ options:
     elements: dict
     required: true
   requests:
-    description: Per inventory host, a dict with C(host), C(node) (id or null), C(connected) (the id rladmin reports there, or null) and C(new) (address or null).
+    description:
+      - Per inventory host, a dict with C(host), C(node) (id or null), C(connected) (the id rladmin reports
+        there, or null) and C(new) (address or null).
     type: list
     elements: dict
     required: true
