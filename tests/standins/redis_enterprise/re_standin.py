@@ -135,7 +135,11 @@ def agent():
                 if cluster.data and str(node_id) in cluster.data["nodes"]:
                     address = ipaddress.ip_address(cluster.node(node_id)["address"])
                     if address in bound_up_addresses() and address not in blocked_addresses():
-                        cluster.data["last_seen"][str(node_id)] = time.time()
+                        now = time.time()
+                        if not cluster.ok(node_id):
+                            # A (re)join: kept for the benchmark, which measures how soon the role notices.
+                            cluster.data.setdefault("joins", []).append({"node": node_id, "address": str(address), "at": now})
+                        cluster.data["last_seen"][str(node_id)] = now
                         cluster.dirty = True
                         maintain(cluster, node_id)
         time.sleep(HEARTBEAT)

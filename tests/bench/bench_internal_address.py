@@ -1,0 +1,91 @@
+"""Benchmark: the rolling internal-address change on the 3-node Redis Enterprise stand-in lab.
+
+Runs dualstack.redis.change_internal_addresses once on the `internal_address` molecule scenario's
+containers (created and prepared first, not timed) with the ansible.posix.json callback, then reports:
+
+- per node, the role's own overhead: the node's whole time minus the time it spent waiting for the
+  stand-in (to see the node down after its services stopped, and to see it OK again after they started);
+  target under 10 s per node;
+- how soon after the node reported OK (the stand-in's own record of the rejoin) the role noticed;
+  target under 2 s.
+Exit status 1 when a target is missed. Needs the lab (make lab) and root.
+"""
+
+import datetime
+import glob
+import json
+import os
+import subprocess
+import sys
+import time
+
+SCENARIO = "internal_address"
+WAITS = ("Wait until the cluster sees the node down", "Wait until the node is OK at")
+TARGET_OVERHEAD = 10.0
+TARGET_NOTICE = 2.0
+
+
+def molecule(*args):
+    subprocess.run(["molecule"] + list(args) + ["-s", SCENARIO], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stamp(text):
+    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def main():
+    molecule("destroy")
+    try:
+        molecule("create")
+        molecule("prepare")
+        ephemeral = sorted(glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.%s" % SCENARIO)), key=os.path.getmtime)[-1]
+        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
+        start = time.time()
+        proc = subprocess.run(["ansible-playbook", "-i", os.path.join(ephemeral, "inventory"), "dualstack.redis.change_internal_addresses"],
+                              env=env, capture_output=True, text=True, check=False)
+        total = time.time() - start
+        if proc.returncode != 0:
+            sys.exit("the change failed:\n" + proc.stdout[-3000:] + proc.stderr[-2000:])
+        report = json.loads(proc.stdout)
+        if os.environ.get("BENCH_DEBUG"):
+            for t in report["plays"][1]["tasks"][:45]:
+                d = t["task"]["duration"]
+                print("%5.2f %s" % (stamp(d["end"]) - stamp(d["start"]), t["task"]["name"][:90]))
+        with open(os.path.join(ephemeral, "re-shared", "cluster.json")) as handle:
+            joins = json.load(handle).get("joins", [])
+    finally:
+        molecule("destroy")
+
+    per_host = {}
+    for task in report["plays"][1]["tasks"]:
+        begin, end = stamp(task["task"]["duration"]["start"]), stamp(task["task"]["duration"]["end"])
+        for host in task["hosts"]:
+            entry = per_host.setdefault(host, {"start": begin, "end": end, "waiting": 0.0, "noticed": None})
+            entry["start"], entry["end"] = min(entry["start"], begin), max(entry["end"], end)
+            name = task["task"]["name"]
+            # The included files' own tasks, not the include lines (whose names start the same).
+            if task["hosts"][host].get("action") == "ansible.builtin.include_tasks":
+                continue
+            if any(wait in name for wait in WAITS):
+                entry["waiting"] += end - begin
+            if WAITS[1] in name:
+                entry["noticed"] = end
+    print("internal_address benchmark: 3-node change on the Redis Enterprise stand-in, %.1f s in all" % total)
+    missed = 0
+    for host in sorted(per_host):
+        entry = per_host[host]
+        node = int(host[-1])
+        joined = [j["at"] for j in joins if j["node"] == node and j["at"] <= entry["noticed"]]
+        notice = entry["noticed"] - max(joined) if joined else float("nan")
+        overhead = (entry["end"] - entry["start"]) - entry["waiting"]
+        ok = overhead < TARGET_OVERHEAD and notice < TARGET_NOTICE
+        missed += not ok
+        print("  %s: %5.1f s in all, %5.1f s waiting for the stand-in, overhead %4.1f s (target < %.0f s); "
+              "noticed the rejoin %.2f s after it (target < %.0f s)  %s"
+              % (host, entry["end"] - entry["start"], entry["waiting"], overhead, TARGET_OVERHEAD, notice, TARGET_NOTICE,
+                 "ok" if ok else "OVER TARGET"))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
