@@ -13,7 +13,7 @@ mkdir -p .build
 step() {  # molecule subcommand, scenario: run it, logging; on failure show the end of the log and stop
     echo "demo: molecule $1 -s $2"
     # JSON results keep each check's message on one line for the summaries below.
-    if ! COLUMNS=400 ANSIBLE_CALLBACK_RESULT_FORMAT=json molecule "$1" -s "$2" >>"$log" 2>    if ! ANSIBLE_CALLBACK_RESULT_FORMAT=json molecule "$1" -s "$2" >>"$log" 2>&1; then1; then
+    if ! env COLUMNS=400 ANSIBLE_CALLBACK_RESULT_FORMAT=json molecule "$1" -s "$2" >>"$log" 2>&1; then
         tail -n 60 "$log"
         echo "demo: FAILED at 'molecule $1 -s $2'; the full log is $log" >&2
         exit 1
