@@ -16,6 +16,7 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.dualstack.redis.plugins.module_utils import netsh
 from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
+    PREFERENCE_ARGUMENT_SPEC,
     WINDOWS_DEFAULT,
     PolicyError,
     PolicyRow,
@@ -25,14 +26,7 @@ from ansible_collections.dualstack.redis.plugins.module_utils.policy_table impor
 )
 
 ARGUMENT_SPEC = dict(
-    prefer=dict(type="str", choices=["ipv4", "ipv6", "system"], default="system"),
-    networks=dict(
-        type="list",
-        elements="dict",
-        default=[],
-        options=dict(prefix=dict(type="str", required=True), precedence=dict(type="int", default=100)),
-    ),
-    state=dict(type="str", choices=["present", "absent"], default="present"),
+    PREFERENCE_ARGUMENT_SPEC,
     store=dict(type="str", choices=["persistent", "active"], default="persistent"),
 )
 

@@ -30,6 +30,18 @@ ALL_IPV4 = "::ffff:0:0/96"
 
 PolicyRow = namedtuple("PolicyRow", ["prefix", "precedence", "label"])
 
+# The options every preference plugin (gai_conf, win_prefix_policy) takes, in AnsibleModule's form.
+PREFERENCE_ARGUMENT_SPEC = dict(
+    prefer=dict(type="str", choices=list(PREFER_CHOICES), default="system"),
+    networks=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(prefix=dict(type="str", required=True), precedence=dict(type="int", default=PRECEDENCE_MAX)),
+    ),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+)
+
 
 class PolicyError(ValueError):
     """Bad input for a policy table; the message names the option, the value and the fix."""

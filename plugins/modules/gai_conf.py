@@ -175,6 +175,7 @@ from ansible_collections.dualstack.redis.plugins.module_utils.files import read_
 from ansible_collections.dualstack.redis.plugins.module_utils.gai_conf import GaiConf, plan
 from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
     GLIBC_PRECEDENCE,
+    PREFERENCE_ARGUMENT_SPEC,
     PolicyError,
     normalize_networks,
     wanted_rows,
@@ -189,15 +190,8 @@ def is_musl():
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            PREFERENCE_ARGUMENT_SPEC,
             path=dict(type="path", default="/etc/gai.conf"),
-            prefer=dict(type="str", choices=["ipv4", "ipv6", "system"], default="system"),
-            networks=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(prefix=dict(type="str", required=True), precedence=dict(type="int", default=100)),
-            ),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
             backup=dict(type="bool", default=False),
             allow_non_glibc=dict(type="bool", default=False),
         ),
