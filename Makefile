@@ -65,7 +65,7 @@ test: venv ## every test: sanity, units, lint, every molecule scenario; prints a
 demo: lab collection-path ## set up everything and run the main job on the built-in lab
 	tests/demo.sh
 
-bench: venv collection-path ## benchmarks, printed as ratios against a floor measured in the same run
+bench: lab collection-path ## benchmarks, printed as ratios against a floor measured in the same run
 	tests/bench/run.sh
 
 build: venv ## the collection tarball, as it would be published

@@ -79,7 +79,7 @@ bound:
   returned: always
   type: bool
 interface:
-  description: The interface holding O(address) (before a removal), or null.
+  description: The interface holding O(address) (for V(absent) and V(query), before any change), or null.
   returned: always
   type: str
   sample: eth0
@@ -164,8 +164,11 @@ def main():
     except iproute.IprouteError as exc:
         module.fail_json(msg=str(exc))
 
+    where = here
+    if params["state"] == "present":
+        where = dict(interface=interface, prefix_length=prefix_length)
     result = dict(changed=bool(commands), commands=commands,
-                  interface=here["interface"] if here else None, prefix_length=here["prefix_length"] if here else None)
+                  interface=where["interface"] if where else None, prefix_length=where["prefix_length"] if where else None)
     if commands and not module.check_mode:
         for argv in commands:
             rc, out, err = module.run_command(argv)
