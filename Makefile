@@ -59,7 +59,7 @@ molecule: lab collection-path ## one molecule scenario: make molecule SCENARIO=n
 molecule-all: lab collection-path ## every molecule scenario
 	@for s in $(SCENARIOS); do molecule test -s "$$s" || exit 1; done
 
-test: venv ## every test: sanity, units, lint, every molecule scenario; prints a summary line
+test: venv collection-path ## every test: sanity, units, lint, every molecule scenario; prints a summary line
 	tests/run_all.sh $(SCENARIOS)
 
 demo: lab collection-path ## set up everything and run the main job on the built-in lab
