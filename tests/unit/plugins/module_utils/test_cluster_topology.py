@@ -1,0 +1,88 @@
+"""Reading CLUSTER SHARDS / SLOTS / NODES replies in the shapes redis-py returns them."""
+
+import pytest
+
+from ansible_collections.dualstack.redis.plugins.module_utils import cluster_topology as ct
+
+# RESP2 CLUSTER SHARDS as redis-py returns it without decoding: flat key/value lists of bytes.
+SHARDS_RAW = [
+    [b"slots", [0, 5460], b"nodes", [
+        [b"id", b"a" * 40, b"port", 7000, b"ip", b"127.0.0.1", b"endpoint", b"127.0.0.1", b"role", b"master",
+         b"replication-offset", 98, b"health", b"online"],
+        [b"id", b"d" * 40, b"port", 7003, b"ip", b"::1", b"endpoint", b"::1", b"role", b"replica",
+         b"replication-offset", 98, b"health", b"online"]]],
+    [b"slots", [5461, 16383], b"nodes", [
+        [b"id", b"b" * 40, b"port", 7001, b"ip", b"127.0.0.1", b"endpoint", b"node-b.example", b"hostname",
+         b"node-b.example", b"role", b"master", b"replication-offset", 7, b"health", b"online"]]],
+]
+
+# The same as redis-py's parsed cluster_shards() with decode_responses=True.
+SHARDS_PARSED = [
+    {"slots": [0, 5460], "nodes": [{"id": "a" * 40, "port": 7000, "ip": "127.0.0.1", "endpoint": "127.0.0.1", "role": "master"}]},
+]
+
+# Redis 7 CLUSTER SLOTS: [start, end, [endpoint, port, id, [metadata]], ...].
+SLOTS = [
+    [0, 5460, [b"127.0.0.1", 7000, b"a" * 40, []], [b"::1", 7003, b"d" * 40, []]],
+    [5461, 10922, [b"node-c.example", 7002, b"c" * 40, [b"ip", b"127.0.0.1", b"hostname", b"node-c.example"]]],
+    [10923, 16383, [b"::1", 7001, b"b" * 40, []]],
+]
+
+NODES = (
+    "aaaa 127.0.0.1:7000@17000 myself,master - 0 0 1 connected 0-5460\n"
+    "dddd ::1:7003@17003 slave aaaa 0 1700000000000 1 connected\n"
+    "bbbb ::1:7001@17001,node-b.example master - 0 1700000000000 2 connected 5461-16383\n"
+    "eeee :0@0 master,noaddr - 0 0 0 disconnected\n"
+)
+
+
+def test_shards_raw_bytes():
+    nodes = ct.nodes_from_shards(SHARDS_RAW)
+    assert [(n["ip"], n["port"], n["role"], n["family"]) for n in nodes] == [
+        ("127.0.0.1", 7000, "master", "ipv4"), ("::1", 7003, "replica", "ipv6"), ("127.0.0.1", 7001, "master", "ipv4")]
+    assert nodes[2]["hostname"] == "node-b.example" and nodes[2]["endpoint"] == "node-b.example"
+    assert nodes[0]["id"] == "a" * 40
+
+
+def test_shards_parsed_dicts():
+    assert ct.nodes_from_shards(SHARDS_PARSED)[0]["family"] == "ipv4"
+
+
+def test_slots_first_is_master_each_node_once():
+    nodes = ct.nodes_from_slots(SLOTS)
+    by_port = {n["port"]: n for n in nodes}
+    assert by_port[7000]["role"] == "master" and by_port[7003]["role"] == "replica"
+    assert by_port[7002]["ip"] == "127.0.0.1" and by_port[7002]["hostname"] == "node-c.example" and by_port[7002]["family"] == "ipv4"
+    assert by_port[7001]["family"] == "ipv6"
+    assert len(nodes) == 4
+
+
+def test_slots_hostname_only_node():
+    nodes = ct.nodes_from_slots([[0, 16383, [b"cache-0001.example", 6379, b"f" * 40, [b"hostname", b"cache-0001.example"]]]])
+    assert nodes[0]["ip"] is None and nodes[0]["family"] == "hostname"
+
+
+def test_nodes_text_ipv6_without_brackets_and_noaddr_skipped():
+    nodes = ct.nodes_from_nodes(NODES)
+    assert [(n["id"], n["ip"], n["port"], n["role"], n["family"]) for n in nodes] == [
+        ("aaaa", "127.0.0.1", 7000, "master", "ipv4"), ("dddd", "::1", 7003, "replica", "ipv6"),
+        ("bbbb", "::1", 7001, "master", "ipv6")]
+    assert nodes[2]["hostname"] == "node-b.example"
+
+
+@pytest.mark.parametrize("reply, wanted, converged, families", [
+    (SLOTS, "ipv6", False, ["ipv4", "ipv6"]),
+    ([[0, 16383, [b"::1", 7000, b"a", []], [b"::1", 7001, b"b", []]]], "ipv6", True, ["ipv6"]),
+    ([], "ipv6", False, []),
+])
+def test_summarize(reply, wanted, converged, families):
+    summary = ct.summarize(ct.nodes_from_slots(reply), wanted)
+    assert summary["converged"] is converged and summary["families"] == families
+    assert all(n["family"] != wanted for n in summary["others"])
+
+
+def test_unreadable_replies():
+    with pytest.raises(ct.TopologyError):
+        ct.nodes_from_slots([[0, 5460]])
+    with pytest.raises(ct.TopologyError):
+        ct.nodes_from_shards([[b"slots"]])
