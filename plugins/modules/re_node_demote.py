@@ -17,14 +17,11 @@ description:
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
+  - dualstack.redis._rladmin
   - dualstack.redis._attributes
   - dualstack.redis._attributes.FULL
   - dualstack.redis._attributes.PLATFORM_LINUX
 options:
-  rladmin_path:
-    description: The rladmin executable on the node the module runs on.
-    type: path
-    default: /opt/redislabs/bin/rladmin
   node:
     description: The id of the node to demote.
     type: int

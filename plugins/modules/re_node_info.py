@@ -18,14 +18,11 @@ description:
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
+  - dualstack.redis._rladmin
   - dualstack.redis._attributes
   - dualstack.redis._attributes.INFO_MODULE
   - dualstack.redis._attributes.PLATFORM_LINUX
 options:
-  rladmin_path:
-    description: The rladmin executable on the node. The user must be root or in the C(redislabs) group.
-    type: path
-    default: /opt/redislabs/bin/rladmin
   node:
     description: Only return this node (fails when the cluster has no such node).
     type: int

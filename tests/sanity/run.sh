@@ -4,7 +4,8 @@
 # see tests/sanity/get_pip_offline.py. Extra arguments go to ansible-test (e.g. --test pep8).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-work=${SANITY_WORKDIR:-${TMPDIR:-/tmp}/dualstack-redis-sanity}
+# One work directory per checkout, so two checkouts can run sanity side by side.
+work=${SANITY_WORKDIR:-${TMPDIR:-/tmp}/dualstack-redis-sanity-$(printf %s "$top" | sha1sum | cut -c1-8)}
 dest=$work/ansible_collections/dualstack/redis
 python=${PYTHON:-python3}
 

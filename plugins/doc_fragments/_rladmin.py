@@ -1,0 +1,19 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Private documentation fragment: the option every Redis Enterprise module has."""
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """rladmin_path."""
+
+    DOCUMENTATION = r"""
+options:
+  rladmin_path:
+    description:
+      - The rladmin executable on the node the module runs on. The user must be root or in the C(redislabs) group.
+    type: path
+    default: /opt/redislabs/bin/rladmin
+"""
