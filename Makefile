@@ -21,7 +21,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units lint molecule molecule-all bench build changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units cluster lint molecule molecule-all bench build changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -48,6 +48,10 @@ sanity: venv ## ansible-test sanity, every test, empty ignore file
 
 units: venv collection-path ## unit tests (pytest over tests/unit)
 	pytest tests/unit
+
+cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback; apt-gets it)
+	tests/lab/lab.sh redis
+	pytest tests/cluster
 
 lint: venv collection-path ## ansible-lint (production profile) and yamllint
 	yamllint --strict .

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Run every test stage of `make test`, keep going past a failing stage, then print one table and a
 # closing summary line ("summary: N passed, N failed") that counts individual checks: sanity tests,
-# unit tests, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
+# unit tests, tests against a real Redis Cluster, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
 # Arguments: the molecule scenarios to run, in order. Logs: .build/test-logs/<stage>.log
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -44,8 +44,8 @@ count_sanity() {
     echo "$((ran - failed)) $failed"
 }
 
-count_pytest() {
-    python3 - "$logs/units.xml" <<'PY'
+count_pytest() {  # log rc; the junit file is the log's name with .xml
+    python3 - "${1%.log}.xml" <<'PY'
 import sys, xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
@@ -75,6 +75,11 @@ check_build() {
 
 run_stage sanity count_sanity tests/sanity/run.sh
 run_stage units count_pytest pytest tests/unit --junitxml="$logs/units.xml" -p no:cacheprovider
+cluster_tests() {  # Debian's redis-server (installed when missing), then the tests against a real Redis Cluster
+    tests/lab/lab.sh redis && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
+}
+
+run_stage cluster count_pytest cluster_tests
 run_stage yamllint count_one yamllint --strict .
 run_stage ansible-lint count_one ansible-lint --offline
 run_stage changelog-lint count_one antsibull-changelog lint

@@ -18,10 +18,14 @@ class TopologyError(ValueError):
     """A reply this module cannot read; the message says which part."""
 
 
-def _text(value):
+def text(value):
+    """bytes as text (redis-py without decode_responses); anything else as it is."""
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return value
+
+
+_text = text
 
 
 def _pairs(value):

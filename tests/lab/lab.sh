@@ -10,6 +10,8 @@
 #   tests/lab/lab.sh network-rm NAME   remove a network (and nothing else)
 #   tests/lab/lab.sh jdk               make sure the host has OpenJDK 17 (scenarios mount it read-only into
 #                                      containers to run a real JVM); apt-get it when missing
+#   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
+#                                      tests against a real Redis Cluster on loopback; apt-get them when missing
 #   tests/lab/lab.sh doctor            print what the lab uses, and whether it is ready
 #
 # Everything runs as root. Podman reads the project's own settings file (tests/lab/containers.conf)
@@ -180,6 +182,21 @@ cmd_jdk() {
     say "JDK for the lab: $(find_jdk || die 'OpenJDK 17 with jdk.compiler is still missing after apt-get install openjdk-17-jdk-headless')"
 }
 
+cmd_redis() {
+    if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+        need_root
+        # Debian's package starts a service on port 6379 when it can; the tests use their own servers and
+        # ports, so keep invoke-rc.d from starting one (policy-rc.d exit 101), unless a policy already exists.
+        local policy=/usr/sbin/policy-rc.d
+        if [ ! -e "$policy" ]; then
+            printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
+            trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+        fi
+        apt_install redis-server redis-tools
+    fi
+    say "Redis for the cluster tests: $(redis-server --version | cut -d' ' -f1-3)"
+}
+
 cmd_doctor() {
     printf 'root:            %s\n' "$([ "$(id -u)" -eq 0 ] && echo yes || echo NO)"
     printf 'podman:          %s\n' "$(podman version --format '{{.Client.Version}}' 2>/dev/null || echo missing)"
@@ -198,6 +215,7 @@ case "${1:-}" in
     network) shift; cmd_network "$@" ;;
     network-rm) shift; cmd_network_rm "$@" ;;
     jdk) cmd_jdk ;;
+    redis) cmd_redis ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,12p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -20,5 +20,14 @@ rm -rf "$work"
 mkdir -p "$dest"
 (cd "$top" && git ls-files -z --cached --others --exclude-standard | while IFS= read -r -d '' f; do [ -e "$f" ] && printf '%s\0' "$f"; done) \
     | (cd "$top" && xargs -0 cp --parents -P -t "$dest")
+# The collections galaxy.yml depends on, beside it, as ansible-galaxy would install them (taken from the
+# ansible package in the venv, which pins their versions).
+deps=(amazon/aws)
+for dep in "${deps[@]}"; do
+    src=$("$python" -c 'import importlib.util, sys; print(list(importlib.util.find_spec("ansible_collections." + sys.argv[1].replace("/", ".")).submodule_search_locations)[0])' "$dep") \
+        || { echo "sanity: collection ${dep/\//.} is not installed in this Python (pip install ansible)" >&2; exit 1; }
+    mkdir -p "$work/ansible_collections/${dep%/*}"
+    cp -a "$src" "$work/ansible_collections/$dep"
+done
 cd "$dest"
 ansible-test sanity --venv --python "${SANITY_PYTHON:-3.11}" --color no "$@"

@@ -1,0 +1,301 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: cluster_ip_discovery
+short_description: Wait until every node of a Redis Cluster announces the wanted address family
+version_added: 0.2.0
+description:
+  - Reads a Redis Cluster's topology the way cluster clients discover it, with C(CLUSTER SHARDS) (Redis 7
+    and later), falling back to C(CLUSTER SLOTS) and then C(CLUSTER NODES) on older servers, from the given
+    node and from every node it names, and reports the address family each node is announced with.
+  - A node counts as converged only when every node that answered reports it on O(family), since clients may
+    bootstrap from any node, and a change of announced address spreads between nodes by gossip.
+  - With O(wait=true) it polls every O(interval) seconds until every node is converged, and fails after
+    O(timeout) seconds with the nodes still announced on another family and their addresses.
+  - This is what to run after changing ElastiCache's IP discovery setting (see
+    M(dualstack.redis.elasticache_ip_discovery)) or a self-managed cluster's C(cluster-announce-ip), in place
+    of a hand-written loop such as C(while not all(ip is IPv6 for ip in CLUSTER SLOTS) sleep(1)).
+  - When nodes are announced by hostname (ElastiCache with TLS, or C(cluster-preferred-endpoint-type hostname)),
+    the module says so in a warning, because clients resolve those names themselves, so each client host's
+    resolver decides the family (see the P(dualstack.redis.protocol_preference#role) role).
+    When no node is announced with an address at all, it does not wait.
+  - Runs where it can reach the cluster, usually the controller (C(delegate_to) C(localhost)). It keeps one
+    connection per node for the whole run.
+author:
+  - dualstack.redis maintainers (@dualstack)
+requirements:
+  - redis (redis-py) 4.5 or later, on the host the module runs on
+extends_documentation_fragment:
+  - dualstack.redis._attributes
+attributes:
+  check_mode:
+    support: full
+    details: It only reads. In check mode it reads once and does not wait, since in a check run nothing
+      before it changed the cluster.
+  diff_mode:
+    support: none
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: posix
+options:
+  host:
+    description:
+      - A node of the cluster (address or name), or a configuration endpoint.
+    type: str
+    required: true
+  port:
+    description: Its port.
+    type: int
+    default: 6379
+  username:
+    description: ACL user name (Redis 6 and later). Leave out for the C(default) user.
+    type: str
+  password:
+    description: Password (or AUTH token) of O(username), or of the C(default) user.
+    type: str
+  tls:
+    description: Connect with TLS (in-transit encryption on ElastiCache).
+    type: bool
+    default: false
+  validate_certs:
+    description: With O(tls), check the server certificate and that it names the host connected to.
+    type: bool
+    default: true
+  ca_certs:
+    description: With O(tls), a CA bundle to check server certificates against, in place of the system's.
+    type: path
+  client_cert_file:
+    description: With O(tls), a client certificate (mutual TLS). Goes with O(client_key_file).
+    type: path
+  client_key_file:
+    description: With O(tls), the key of O(client_cert_file).
+    type: path
+  connect_timeout:
+    description: Seconds to wait for a node to accept a connection or answer a command.
+    type: float
+    default: 5.0
+  family:
+    description: The address family every node should be announced with.
+    type: str
+    required: true
+    choices: [ipv4, ipv6]
+  wait:
+    description:
+      - Poll until every node is converged, failing after O(timeout) seconds.
+      - With V(false), read once and report, converged or not (RV(converged) tells).
+    type: bool
+    default: true
+  timeout:
+    description: Seconds to wait for convergence with O(wait=true).
+    type: int
+    default: 300
+  interval:
+    description: Seconds between polls.
+    type: float
+    default: 2.0
+  all_nodes:
+    description:
+      - Also read the topology from every node the given one names (connecting to each where clients would).
+      - Set to V(false) when only the given endpoint is reachable from where the module runs; then only that
+        node's view counts.
+    type: bool
+    default: true
+notes:
+  - "The redis-py equivalent of one poll is C(redis.Redis(host, port).execute_command('CLUSTER', 'SHARDS')) on the
+    given node and on every node it names, comparing the C(ip) of every node with the wanted family."
+  - A node that stops answering during the wait keeps the cluster from converging and is named in the
+    failure; authentication and non-cluster errors fail at once, since waiting cannot fix them.
+seealso:
+  - module: dualstack.redis.elasticache_ip_discovery
+  - module: dualstack.redis.gai_conf
+  - name: Redis CLUSTER SHARDS
+    description: The command this module reads first.
+    link: https://redis.io/docs/latest/commands/cluster-shards/
+"""
+
+EXAMPLES = r"""
+- name: Wait until every node of the cluster is announced over IPv6
+  dualstack.redis.cluster_ip_discovery:
+    host: clustercfg.my-cluster.abc123.use1.cache.amazonaws.com
+    family: ipv6
+    timeout: 900
+    interval: 10
+  delegate_to: localhost
+
+- name: Report the families in use now, without waiting
+  dualstack.redis.cluster_ip_discovery:
+    host: 10.0.5.11
+    port: 7000
+    username: ops
+    password: "{{ redis_password }}"
+    family: ipv6
+    wait: false
+  delegate_to: localhost
+  register: discovery
+
+- name: Show which nodes are still on IPv4
+  ansible.builtin.debug:
+    msg: "{{ discovery.nodes | rejectattr('converged') | map(attribute='ip') | list }}"
+
+- name: A TLS cluster with its own CA
+  dualstack.redis.cluster_ip_discovery:
+    host: redis.internal.example
+    port: 6380
+    tls: true
+    ca_certs: /etc/pki/redis-ca.pem
+    family: ipv4
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+converged:
+  description: Whether every node, in every view, is announced on O(family) (and every node answered).
+  returned: always
+  type: bool
+  sample: true
+families:
+  description: The families the nodes are announced with, over all views (V(hostname) for a node announced by name only).
+  returned: always
+  type: list
+  elements: str
+  sample: [ipv4, ipv6]
+nodes:
+  description: Every node, as it announces itself (or as the first view reports it, when it did not answer).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The node ID.
+      type: str
+    ip:
+      description: The announced address (none when a view reports a hostname only).
+      type: str
+    port:
+      description: The client port.
+      type: int
+    role:
+      description: V(master) or V(replica).
+      type: str
+    endpoint:
+      description: What clients are told to connect to (the preferred endpoint, an address or a hostname).
+      type: str
+    endpoint_type:
+      description: V(ip) or V(hostname).
+      type: str
+    hostname:
+      description: The announced hostname, where the node has one.
+      type: str
+    family:
+      description: V(ipv4), V(ipv6), V(hostname), or V(mixed) when views disagree (mid-switch).
+      type: str
+    converged:
+      description: Whether every view reports this node on O(family).
+      type: bool
+    reported:
+      description: What each view reported about this node (V(view), V(ip), V(endpoint), V(family)).
+      type: list
+      elements: dict
+  sample:
+    - id: 07c37dfeb235213a872192d90877d0cd55635b91
+      ip: "2600:1f18::15"
+      port: 6379
+      role: master
+      endpoint: "2600:1f18::15"
+      endpoint_type: ip
+      hostname:
+      family: ipv6
+      converged: true
+      reported:
+        - {view: "[2600:1f18::15]:6379", ip: "2600:1f18::15", endpoint: "2600:1f18::15", family: ipv6}
+unreachable:
+  description: Nodes named by the cluster that did not answer in the last poll.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: 07c37dfeb235213a872192d90877d0cd55635b91, address: "10.0.5.12:6379", error: "cannot reach ..."}]
+commands:
+  description: The topology commands the nodes answered (V(SHARDS), V(SLOTS) or V(NODES)).
+  returned: always
+  type: list
+  elements: str
+  sample: [SHARDS]
+hostname_endpoints:
+  description: Whether clients are told to connect by hostname, so that their resolver picks the family.
+  returned: always
+  type: bool
+  sample: false
+hostnames_only:
+  description: Whether no view gave an address for any node (the module then does not wait).
+  returned: always
+  type: bool
+  sample: false
+elapsed:
+  description: Seconds from the first poll to the last.
+  returned: always
+  type: float
+  sample: 12.514
+polls:
+  description: How many times the topology was read.
+  returned: always
+  type: int
+  sample: 7
+checked_at:
+  description: When the last poll ran (UTC, ISO 8601).
+  returned: always
+  type: str
+  sample: "2026-11-23T10:15:02.120354+00:00"
+connections:
+  description: Connections opened during the run (one per node, plus one per changed address).
+  returned: always
+  type: int
+  sample: 6
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
+
+
+def main():
+    module = AnsibleModule(argument_spec=cp.ARGUMENT_SPEC, supports_check_mode=True)
+    params = dict(module.params)
+    if cp.redis is None:
+        module.fail_json(msg=missing_required_lib("redis"), exception=cp.REDIS_IMPORT_ERROR)
+    problems = cp.argument_problems(params)
+    if problems:
+        module.fail_json(msg="; ".join(problems))
+    if module.check_mode:
+        params["wait"] = False
+
+    probe = cp.Probe(cp.connect_kwargs(params))
+    try:
+        result = cp.watch(probe, params)
+    except cp.ProbeError as exc:
+        module.fail_json(msg=str(exc), error_kind=exc.kind, connections=probe.connections)
+    finally:
+        probe.close()
+    result["connections"] = probe.connections
+
+    if result["hostname_endpoints"]:
+        module.warn(cp.RESOLVER_HINT)
+    if result["converged"]:
+        msg = "every node is announced on %s" % params["family"]
+    elif result["hostnames_only"]:
+        msg = "no node is announced with an address, only by hostname; " + cp.RESOLVER_HINT
+    else:
+        msg = "not every node is announced on %s: %s" % (params["family"], cp.describe_laggards(result, params["family"]))
+        if params["wait"]:
+            msg = "timed out after %ss (%d polls): %s" % (params["timeout"], result["polls"], msg)
+            module.fail_json(msg=msg, changed=False, **result)
+    module.exit_json(changed=False, msg=msg, **result)
+
+
+if __name__ == "__main__":
+    main()

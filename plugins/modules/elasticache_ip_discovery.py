@@ -1,0 +1,226 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: elasticache_ip_discovery
+short_description: Set the IP discovery family of an ElastiCache replication group or cache cluster
+version_added: 0.2.0
+description:
+  - Reads the C(IpDiscovery) setting of an ElastiCache (Redis OSS or Valkey) replication group, or of a
+    cache cluster that is not part of one, and changes it with C(ModifyReplicationGroup) or
+    C(ModifyCacheCluster) only when it differs from O(ip_discovery).
+  - IP discovery decides which address family the cluster reports to clients in C(CLUSTER SLOTS),
+    C(CLUSTER SHARDS) and C(CLUSTER NODES). The change causes no downtime but takes a while to reach every
+    node; follow this module with M(dualstack.redis.cluster_ip_discovery) to wait until it has, or use the
+    P(dualstack.redis.ip_discovery#role) role, which does both.
+  - Refuses, before calling any Modify API, a family the cluster's network type does not allow (C(ipv6) on an
+    C(ipv4) network type, C(ipv4) on an C(ipv6) one), because the network type is set at creation and cannot change.
+  - With TLS (in-transit encryption) ElastiCache reports hostnames, and IP discovery has no effect on clients,
+    whose resolver decides (see the P(dualstack.redis.protocol_preference#role) role).
+author:
+  - dualstack.redis maintainers (@dualstack)
+requirements:
+  - boto3 and botocore, on the host the module runs on (usually the controller)
+extends_documentation_fragment:
+  - dualstack.redis._attributes
+  - dualstack.redis._attributes.FULL
+  - amazon.aws.common.modules
+  - amazon.aws.region.modules
+  - amazon.aws.boto3
+attributes:
+  platform:
+    description: Target OS/families that can be operated against.
+    support: N/A
+    platforms: aws
+options:
+  replication_group_id:
+    description: The replication group (cluster-mode enabled or disabled) to change.
+    type: str
+  cache_cluster_id:
+    description:
+      - A cache cluster that is not part of a replication group (a single-node Valkey or Redis OSS cluster, or
+        Memcached). A member of a replication group is refused with the group's ID.
+    type: str
+  ip_discovery:
+    description: The address family the cluster should report to clients.
+    type: str
+    required: true
+    choices: [ipv4, ipv6]
+  apply_immediately:
+    description:
+      - Apply the change now rather than in the next maintenance window. Leave it on when the next task waits for
+        the change to reach the nodes.
+    type: bool
+    default: true
+  wait:
+    description:
+      - After a change, wait until the resource reports O(ip_discovery) and the status C(available) again.
+      - This is the control-plane view; the nodes' own view is what M(dualstack.redis.cluster_ip_discovery) waits for.
+    type: bool
+    default: false
+  wait_timeout:
+    description: Seconds to wait with O(wait=true).
+    type: int
+    default: 1200
+  wait_delay:
+    description: Seconds between reads with O(wait=true).
+    type: int
+    default: 15
+notes:
+  - "Verified: the request and response shapes, with botocore's Stubber against botocore's own ElastiCache service
+    model (unit tests), and the whole HTTP round trip through botocore against a stand-in of the ElastiCache query
+    API on loopback (the P(dualstack.redis.ip_discovery#role) role's tests). Not verified here: a real AWS account
+    (how long propagation takes, IAM policy wording). The IAM actions needed are C(elasticache:DescribeReplicationGroups),
+    C(elasticache:ModifyReplicationGroup), C(elasticache:DescribeCacheClusters) and C(elasticache:ModifyCacheCluster)."
+  - "The boto3 equivalent: C(client.modify_replication_group(ReplicationGroupId=..., IpDiscovery='ipv6',
+    ApplyImmediately=True)) when C(describe_replication_groups()) reports another C(IpDiscovery)."
+seealso:
+  - module: dualstack.redis.cluster_ip_discovery
+  - name: ModifyReplicationGroup
+    description: The ElastiCache API call this module makes.
+    link: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ModifyReplicationGroup.html
+"""
+
+EXAMPLES = r"""
+- name: Make the replication group report IPv6 addresses to cluster clients
+  dualstack.redis.elasticache_ip_discovery:
+    replication_group_id: orders-cache
+    ip_discovery: ipv6
+    region: us-east-1
+  register: elasticache
+
+- name: Wait until every node reports IPv6 (the nodes' view, not the API's)
+  dualstack.redis.cluster_ip_discovery:
+    host: "{{ elasticache.replication_group.configuration_endpoint.address }}"
+    port: "{{ elasticache.replication_group.configuration_endpoint.port }}"
+    family: ipv6
+    timeout: 1200
+    interval: 10
+  when: elasticache is changed
+
+- name: A single-node cluster, with a named profile, waiting for the API to settle
+  dualstack.redis.elasticache_ip_discovery:
+    cache_cluster_id: sessions-dev
+    ip_discovery: ipv4
+    profile: staging
+    region: eu-west-1
+    wait: true
+"""
+
+RETURN = r"""
+before:
+  description: The settings read before any change.
+  returned: always
+  type: dict
+  contains:
+    ip_discovery:
+      description: V(ipv4) or V(ipv6) (V(ipv4) for resources created before the setting existed).
+      type: str
+    network_type:
+      description: V(ipv4), V(ipv6) or V(dual_stack).
+      type: str
+    status:
+      description: The resource's status.
+      type: str
+  sample: {ip_discovery: ipv4, network_type: dual_stack, status: available}
+after:
+  description: The settings after the change (as predicted, in check mode).
+  returned: always
+  type: dict
+  sample: {ip_discovery: ipv6, network_type: dual_stack, status: modifying}
+replication_group:
+  description: The replication group as the last API call returned it, in snake_case.
+  returned: when O(replication_group_id) is given
+  type: dict
+  sample: {replication_group_id: orders-cache, ip_discovery: ipv6, network_type: dual_stack, status: modifying}
+cache_cluster:
+  description: The cache cluster as the last API call returned it, in snake_case.
+  returned: when O(cache_cluster_id) is given
+  type: dict
+  sample: {cache_cluster_id: sessions-dev, ip_discovery: ipv4, network_type: dual_stack, cache_cluster_status: available}
+"""
+
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
+
+from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
+from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.dualstack.redis.plugins.module_utils import elasticache as ec
+
+try:
+    import botocore
+except ImportError:  # AnsibleAWSModule reports a missing botocore
+    pass
+
+
+def main():
+    module = AnsibleAWSModule(
+        argument_spec=dict(
+            replication_group_id=dict(type="str"),
+            cache_cluster_id=dict(type="str"),
+            ip_discovery=dict(type="str", required=True, choices=["ipv4", "ipv6"]),
+            apply_immediately=dict(type="bool", default=True),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=1200),
+            wait_delay=dict(type="int", default=15),
+        ),
+        mutually_exclusive=[("replication_group_id", "cache_cluster_id")],
+        required_one_of=[("replication_group_id", "cache_cluster_id")],
+        supports_check_mode=True,
+    )
+    params = module.params
+    kind = "replication_group" if params["replication_group_id"] else "cache_cluster"
+    resource_id = params[kind + "_id"]
+    wanted = params["ip_discovery"]
+    label = ec.KINDS[kind]["label"]
+    if not (resource_id or "").strip():
+        module.fail_json(msg="give a non-empty replication_group_id or cache_cluster_id")
+    if params["wait_timeout"] < 0 or params["wait_delay"] < 1:
+        module.fail_json(msg="wait_timeout must be 0 or more and wait_delay 1 or more seconds")
+
+    client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        resource = ec.describe(client, kind, resource_id)
+    except (LookupError, is_boto3_error_code(ec.KINDS[kind]["not_found"])):
+        module.fail_json(msg="%s %s not found in region %s" % (label, resource_id, module.region))
+    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:  # pylint: disable=duplicate-except
+        module.fail_json_aws(exc, msg="cannot read %s %s" % (label, resource_id))
+
+    before = ec.settings(kind, resource)
+    result = dict(changed=False, before=before, after=dict(before))
+    if before["ip_discovery"] != wanted:
+        problem = ec.refusal(kind, resource_id, resource, wanted)
+        if problem:
+            module.fail_json(msg=problem, **result)
+        result["changed"] = True
+        result["after"]["ip_discovery"] = wanted
+        if not module.check_mode:
+            try:
+                resource = ec.modify(client, kind, resource_id, wanted, params["apply_immediately"])
+                if params["wait"]:
+                    resource, done = ec.wait_applied(client, kind, resource_id, wanted, params["wait_timeout"], params["wait_delay"])
+                    if not done:
+                        result["after"] = ec.settings(kind, resource)
+                        module.fail_json(msg="%s %s did not report ip_discovery %s and status available within %ds"
+                                             % (label, resource_id, wanted, params["wait_timeout"]), **result)
+            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
+                module.fail_json_aws(exc, msg="cannot change IP discovery of %s %s to %s" % (label, resource_id, wanted))
+            # The Modify reply may still show the old value while the change is under way: after says what
+            # was asked for and accepted, with the status the API reported.
+            result["after"] = dict(ec.settings(kind, resource), ip_discovery=wanted)
+            if not params["apply_immediately"]:
+                module.warn("the change is pending until the next maintenance window (apply_immediately: false)")
+    result[kind] = camel_dict_to_snake_dict(resource)
+    if module._diff:
+        result["diff"] = dict(before=dict(ip_discovery=before["ip_discovery"]),
+                              after=dict(ip_discovery=result["after"]["ip_discovery"]))
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,286 @@
+"""A real Redis Cluster on loopback for the tests: redis-server processes from Debian, started by pid.
+
+Every node listens on 127.0.0.1 and ::1 on a free port (and its bus port, +10000), announces one of the
+two with ``cluster-announce-ip``, and keeps its state in a temporary directory. ``stop()`` kills exactly
+the processes this object started; every wait here is bounded.
+
+Also usable from the command line, for the demo and by hand:
+    python tests/cluster/redis_cluster.py start DIR [--masters 3] [--replicas 0]   (prints JSON)
+    python tests/cluster/redis_cluster.py switch DIR ipv6 [--gap 1.0]
+    python tests/cluster/redis_cluster.py stop DIR
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import redis
+
+ADDRESS = {"ipv4": "127.0.0.1", "ipv6": "::1"}
+NODE_TIMEOUT_MS = 1000
+
+
+def _port_free(port):
+    for family, address in ((socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")):
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                sock.bind((address, port))
+            except OSError:
+                return False
+    return True
+
+
+def free_ports(count, low=21000, high=29000):
+    """``count`` ports p with p and p + 10000 (the cluster bus) free on both loopback addresses."""
+    ports = []
+    start = low + (os.getpid() * 7) % (high - low)
+    for offset in range(high - low):
+        port = low + (start - low + offset) % (high - low)
+        if _port_free(port) and _port_free(port + 10000):
+            ports.append(port)
+            if len(ports) == count:
+                return ports
+    raise RuntimeError("no %d free port pairs between %d and %d" % (count, low, high))
+
+
+def wait_for(predicate, timeout, what, step=0.05):
+    """Poll ``predicate`` until true; AssertionError naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError("timed out after %ss waiting for %s" % (timeout, what))
+        time.sleep(step)
+
+
+class RedisCluster:
+    """``masters`` masters with ``replicas`` replicas each, all announcing ``family`` at first."""
+
+    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None,
+                 server="redis-server", cli="redis-cli"):
+        self.workdir = workdir or tempfile.mkdtemp(prefix="dualstack-cluster-")
+        self.masters, self.replicas, self.family, self.password = masters, replicas, family, password
+        self.server, self.cli = server, cli
+        self.ports, self.pids = [], []
+
+    # --- life cycle --------------------------------------------------------------------------
+    def start(self, timeout=30):
+        os.makedirs(self.workdir, exist_ok=True)
+        self.ports = free_ports(self.masters * (1 + self.replicas))
+        try:
+            for port in self.ports:
+                self.pids.append(self._spawn(port))
+            for port in self.ports:
+                wait_for(lambda p=port: self._pings(p), 10, "redis-server on port %d" % port)
+            self._create()
+            wait_for(self.healthy, timeout, "cluster_state:ok on every node with every node known")
+        except BaseException:
+            self.stop()
+            raise
+        self._save()
+        return self
+
+    def _spawn(self, port):
+        directory = os.path.join(self.workdir, str(port))
+        os.makedirs(directory, exist_ok=True)
+        argv = [self.server, "--port", str(port), "--bind", "127.0.0.1", "::1", "--dir", directory,
+                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--cluster-announce-ip", ADDRESS[self.family],
+                "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
+                "--logfile", os.path.join(directory, "redis.log")]
+        if self.password:
+            argv += ["--requirepass", self.password, "--masterauth", self.password]
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        return proc.pid
+
+    def _create(self):
+        argv = [self.cli, "--cluster", "create"] + ["127.0.0.1:%d" % p for p in self.ports]
+        argv += ["--cluster-replicas", str(self.replicas), "--cluster-yes"]
+        env = dict(os.environ)
+        env.pop("REDISCLI_AUTH", None)
+        if self.password:
+            env["REDISCLI_AUTH"] = self.password
+        subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       timeout=60, env=env)
+
+    def stop(self, timeout=10):
+        """Stop the processes started here (TERM, then KILL after ``timeout``) and remove the state."""
+        for pid in self.pids:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + timeout
+        for pid in self.pids:
+            while _alive(pid) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        self.pids = []
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    # --- state file for the command line ------------------------------------------------------
+    def _save(self):
+        with open(os.path.join(self.workdir, "cluster.json"), "w", encoding="utf-8") as handle:
+            json.dump(self.describe(), handle)
+
+    def describe(self):
+        return dict(workdir=self.workdir, ports=self.ports, pids=self.pids, password=self.password,
+                    masters=self.masters, replicas=self.replicas)
+
+    @classmethod
+    def load(cls, workdir):
+        with open(os.path.join(workdir, "cluster.json"), encoding="utf-8") as handle:
+            data = json.load(handle)
+        cluster = cls(workdir=workdir, masters=data["masters"], replicas=data["replicas"], password=data["password"])
+        cluster.ports, cluster.pids = data["ports"], data["pids"]
+        return cluster
+
+    # --- talking to nodes -----------------------------------------------------------------------
+    def client(self, port, address="127.0.0.1"):
+        return redis.Redis(host=address, port=port, password=self.password, socket_timeout=5,
+                           socket_connect_timeout=5, decode_responses=True)
+
+    def _pings(self, port):
+        try:
+            with self.client(port) as client:
+                return client.ping()
+        except redis.RedisError:
+            return False
+
+    def healthy(self):
+        try:
+            for port in self.ports:
+                with self.client(port) as client:
+                    info = client.execute_command("CLUSTER", "INFO")
+                    known = info.get("cluster_known_nodes") if isinstance(info, dict) else None
+                    text = info if isinstance(info, str) else ""
+                    if isinstance(info, dict):
+                        if info.get("cluster_state") != "ok" or int(known) != len(self.ports):
+                            return False
+                    elif "cluster_state:ok" not in text or "cluster_known_nodes:%d" % len(self.ports) not in text:
+                        return False
+            return True
+        except redis.RedisError:
+            return False
+
+    def announce(self, port, value, setting="cluster-announce-ip"):
+        with self.client(port) as client:
+            client.config_set(setting, value)
+
+    def switch(self, family, gap=0.0, ports=None):
+        """Announce ``family`` on each node in turn, ``gap`` seconds apart; returns when the last was set."""
+        last = None
+        for index, port in enumerate(ports or self.ports):
+            if index and gap:
+                time.sleep(gap)
+            self.announce(port, ADDRESS[family])
+            last = time.time()
+        return last
+
+    def announced(self, via_port):
+        """{port: ip} as the node on ``via_port`` sees the cluster now (CLUSTER NODES)."""
+        with self.client(via_port) as client:
+            text = client.execute_command("CLUSTER", "NODES")
+        if isinstance(text, dict):  # redis-py parses CLUSTER NODES when it recognises the command name
+            return {int(k.rpartition(":")[2].split("@")[0]): v.get("hostname") or k.rpartition(":")[0] for k, v in text.items()}
+        seen = {}
+        for line in text.splitlines():
+            address = line.split()[1].split(",")[0].split("@")[0]
+            ip, _sep, port = address.rpartition(":")
+            seen[int(port)] = ip
+        return seen
+
+    def settled(self, family):
+        """True once every node sees every node announce ``family``."""
+        want = ADDRESS[family]
+        return all(set(self.announced(port).values()) == {want} for port in self.ports)
+
+    def connections_received(self):
+        """{port: total_connections_received} from INFO stats."""
+        counts = {}
+        for port in self.ports:
+            with self.client(port) as client:
+                counts[port] = int(client.info("stats")["total_connections_received"])
+        return counts
+
+
+@contextlib.contextmanager
+def plain_server(workdir):
+    """A redis-server without cluster mode on a free loopback port, for the duration of the block."""
+    port = free_ports(1)[0]
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", workdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        def pings():
+            try:
+                with redis.Redis(port=port, socket_timeout=2) as client:
+                    return client.ping()
+            except redis.RedisError:
+                return False
+
+        wait_for(pings, 10, "a plain redis-server on port %d" % port)
+        yield port
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:  # reap it if it is our child
+        done, _status = os.waitpid(pid, os.WNOHANG)
+        return done == 0
+    except ChildProcessError:
+        with open("/proc/%d/stat" % pid, encoding="ascii", errors="replace") as handle:
+            return handle.read().split()[2] != "Z"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    start = sub.add_parser("start")
+    start.add_argument("workdir")
+    start.add_argument("--masters", type=int, default=3)
+    start.add_argument("--replicas", type=int, default=0)
+    start.add_argument("--family", choices=sorted(ADDRESS), default="ipv4")
+    switch = sub.add_parser("switch")
+    switch.add_argument("workdir")
+    switch.add_argument("family", choices=sorted(ADDRESS))
+    switch.add_argument("--gap", type=float, default=0.0)
+    stop = sub.add_parser("stop")
+    stop.add_argument("workdir")
+    args = parser.parse_args(argv)
+    if args.cmd == "start":
+        cluster = RedisCluster(workdir=args.workdir, masters=args.masters, replicas=args.replicas, family=args.family).start()
+        print(json.dumps(cluster.describe()))
+    elif args.cmd == "switch":
+        RedisCluster.load(args.workdir).switch(args.family, gap=args.gap)
+    else:
+        RedisCluster.load(args.workdir).stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,228 @@
+"""cluster_probe without a server: command fallback, error classes, merging views, the wait loop.
+
+The fake client below answers from a dict of node states; the real-server behaviour is covered by
+tests/cluster (redis-server on loopback).
+"""
+
+import pytest
+from redis import exceptions as rex
+
+from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
+
+A, B, C = "a" * 40, "b" * 40, "c" * 40
+
+
+def shards(nodes):
+    """A RESP2 CLUSTER SHARDS reply, one shard per (id, ip, port)."""
+    return [[b"slots", [], b"nodes", [[b"id", i.encode(), b"port", p, b"ip", ip.encode(), b"endpoint", ip.encode(),
+                                       b"role", b"master"]]] for i, ip, p in nodes]
+
+
+class FakeCluster:
+    """addresses[(host, port)] -> node id; views[node id] -> [(id, ip, port)]; errors[(host, port)] -> exception."""
+
+    def __init__(self):
+        self.addresses, self.views, self.errors, self.unknown = {}, {}, {}, set()
+        self.calls, self.made = [], []
+
+    def factory(self, host, port, **_kwargs):
+        self.made.append((host, port))
+        cluster = self
+        # redis-py connects and authenticates while making a single-connection client
+        if isinstance(self.errors.get((host, port)), (rex.ConnectionError, rex.AuthenticationError)):
+            raise self.errors[(host, port)]
+
+        class Client:
+            def execute_command(self, *argv):
+                cluster.calls.append((host, port) + argv)
+                if (host, port) in cluster.errors:
+                    raise cluster.errors[(host, port)]
+                myid = cluster.addresses[(host, port)]
+                if argv[1] == "MYID":
+                    return myid.encode()
+                if argv[1] in cluster.unknown:
+                    raise rex.ResponseError("ERR unknown subcommand '%s'. Try CLUSTER HELP." % argv[1].lower())
+                view = cluster.views[myid]
+                if argv[1] == "SHARDS":
+                    return shards(view)
+                if argv[1] == "SLOTS":
+                    return [[0, 1, [ip.encode(), p, i.encode(), []]] for i, ip, p in view]
+                return "\n".join("%s %s:%d@1%d %s - 0 0 1 connected" % (i, ip, p, p, "myself,master" if i == myid else "master")
+                                 for i, ip, p in view).encode()
+
+            def close(self):
+                pass
+
+        return Client()
+
+
+def params(**kw):
+    base = dict(host="127.0.0.1", port=7000, family="ipv6", wait=True, timeout=10, interval=1.0, all_nodes=True)
+    base.update(kw)
+    return base
+
+
+@pytest.fixture
+def cluster():
+    fake = FakeCluster()
+    for node, port in ((A, 7000), (B, 7001), (C, 7002)):
+        fake.addresses[("127.0.0.1", port)] = node
+        fake.addresses[("::1", port)] = node
+    on_v4 = [(A, "127.0.0.1", 7000), (B, "127.0.0.1", 7001), (C, "127.0.0.1", 7002)]
+    fake.views = {A: list(on_v4), B: list(on_v4), C: list(on_v4)}
+    return fake
+
+
+def test_one_poll_reads_every_node_once(cluster):
+    probe = cp.Probe({}, factory=cluster.factory)
+    result = cp.watch(probe, params(wait=False))
+    assert result["families"] == ["ipv4"] and result["converged"] is False
+    assert [n["id"] for n in result["nodes"]] == [A, B, C]
+    assert all(len(n["reported"]) == 3 for n in result["nodes"])
+    assert sorted(cluster.made) == [("127.0.0.1", 7000), ("127.0.0.1", 7001), ("127.0.0.1", 7002)]
+
+
+def test_a_node_converges_only_when_every_view_agrees(cluster):
+    cluster.views[A] = [(A, "::1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
+    cluster.views[B] = [(A, "::1", 7000), (B, "::1", 7001), (C, "127.0.0.1", 7002)]
+    cluster.views[C] = [(A, "127.0.0.1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False))
+    by_id = {n["id"]: n for n in result["nodes"]}
+    assert by_id[A]["family"] == "mixed" and not by_id[A]["converged"]
+    assert by_id[B]["family"] == "ipv6" and by_id[B]["converged"]
+    assert by_id[C]["ip"] == "::1"  # as it announces itself
+    assert result["families"] == ["ipv4", "ipv6"] and not result["converged"]
+    text = cp.describe_laggards(result, "ipv6")
+    assert "master aaaaaaaa [::1]:7000 (reported as 127.0.0.1 by 1 of 3 views)" in text
+    assert "cccccccc" in text and "bbbbbbbb" not in text
+
+
+def test_wait_polls_until_converged_and_keeps_connections(cluster):
+    clock = [0.0]
+    sleeps = []
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        clock[0] += seconds
+        if len(sleeps) == 2:  # the switch lands between the second and third poll
+            for node in (A, B, C):
+                cluster.views[node] = [(A, "::1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
+
+    probe = cp.Probe({}, factory=cluster.factory)
+    result = cp.watch(probe, params(interval=1.5), clock=lambda: clock[0], sleep=sleep)
+    assert result["converged"] and result["polls"] == 3 and sleeps == [1.5, 1.5]
+    assert result["elapsed"] == 3.0
+    # one connection per node, one more for each node whose address changed (B and C; A is the given node)
+    assert probe.connections == 5
+
+
+def test_wait_stops_at_the_timeout(cluster):
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(timeout=4, interval=1.5), clock=lambda: clock[0], sleep=sleep)
+    assert not result["converged"]
+    assert result["polls"] == 4 and result["elapsed"] == 4.0  # polls at 0, 1.5, 3 and 4 (the last sleep is cut short)
+
+
+def test_falls_back_to_slots_then_nodes_and_remembers(cluster):
+    cluster.unknown = {"SHARDS"}
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False))
+    assert result["commands"] == ["SLOTS"]
+    cluster.unknown = {"SHARDS", "SLOTS"}
+    cluster.calls.clear()
+    probe = cp.Probe({}, factory=cluster.factory)
+    cp.watch(probe, params(wait=False))
+    cp.watch(probe, params(wait=False))
+    asked = [call[3] for call in cluster.calls if call[:2] == ("127.0.0.1", 7000)]
+    assert asked == ["MYID", "SHARDS", "SLOTS", "NODES", "NODES"]
+
+
+@pytest.mark.parametrize("error,kind,words", [
+    (rex.AuthenticationError("WRONGPASS invalid username-password pair or user is disabled."), "auth", "check username and password"),
+    (rex.ResponseError("NOAUTH Authentication required."), "auth", "authentication failed at 127.0.0.1:7000"),
+    (rex.NoPermissionError("NOPERM this user has no permissions to run the 'cluster|shards' command"), "auth", "CLUSTER MYID"),
+    (rex.ResponseError("ERR This instance has cluster support disabled"), "not_cluster", "not a cluster-mode Redis"),
+    (rex.ConnectionError("Error 111 connecting to 127.0.0.1:7000. Connection refused."), "unreachable", "cannot reach 127.0.0.1:7000"),
+    (rex.TimeoutError("Timeout connecting to server"), "unreachable", "cannot reach"),
+])
+def test_the_given_node_failing_is_classified(cluster, error, kind, words):
+    cluster.errors[("127.0.0.1", 7000)] = error
+    with pytest.raises(cp.ProbeError) as info:
+        cp.watch(cp.Probe({}, factory=cluster.factory), params())
+    assert info.value.kind == kind and words in str(info.value)
+
+
+def test_another_node_not_answering_blocks_convergence_and_is_named(cluster):
+    for node in (A, B, C):
+        cluster.views[node] = [(A, "::1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
+    cluster.errors[("::1", 7002)] = rex.ConnectionError("Connection refused")
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False))
+    assert not result["converged"]
+    assert result["unreachable"][0]["id"] == C and result["unreachable"][0]["address"] == "[::1]:7002"
+    assert "cccccccc [::1]:7002 did not answer" in cp.describe_laggards(result, "ipv6")
+
+
+def test_auth_failing_on_another_node_fails_at_once(cluster):
+    cluster.errors[("127.0.0.1", 7001)] = rex.AuthenticationError("WRONGPASS")
+    with pytest.raises(cp.ProbeError) as info:
+        cp.watch(cp.Probe({}, factory=cluster.factory), params())
+    assert info.value.kind == "auth"
+
+
+def test_given_node_lost_mid_wait_is_retried_until_the_timeout(cluster):
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+        cluster.errors[("127.0.0.1", 7000)] = rex.ConnectionError("Connection reset by peer")
+
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(timeout=2, interval=1), clock=lambda: clock[0], sleep=sleep)
+    assert not result["converged"] and result["polls"] == 3
+    assert "Connection reset" in result["unreachable"][0]["error"]
+
+
+def test_only_the_given_node_with_all_nodes_false(cluster):
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False, all_nodes=False))
+    assert cluster.made == [("127.0.0.1", 7000)]
+    assert all(len(n["reported"]) == 1 for n in result["nodes"])
+
+
+def test_hostname_only_announcements_stop_the_wait():
+    node = [b"id", A.encode(), b"port", 6379, b"endpoint", b"node-a.cache.example",
+            b"hostname", b"node-a.cache.example", b"role", b"master"]
+    reply = [[b"slots", [], b"nodes", [node]]]
+
+    class Client:
+        def execute_command(self, *argv):
+            return A.encode() if argv[1] == "MYID" else reply
+
+        def close(self):
+            pass
+
+    result = cp.watch(cp.Probe({}, factory=lambda **_k: Client()), params(timeout=60))
+    assert result["hostnames_only"] and result["hostname_endpoints"] and result["polls"] == 1
+    assert result["nodes"][0]["endpoint_type"] == "hostname" and not result["converged"]
+
+
+@pytest.mark.parametrize("change,words", [
+    (dict(port=0), "port must be between 1 and 65535"),
+    (dict(timeout=-1), "timeout must be 0 or more"),
+    (dict(interval=0), "interval must be more than 0"),
+    (dict(ca_certs="/x.pem"), "ca_certs only apply with tls: true"),
+    (dict(tls=True, client_cert_file="/c.pem"), "client_cert_file and client_key_file go together"),
+])
+def test_argument_problems(change, words):
+    base = dict(port=6379, timeout=10, interval=1.0, connect_timeout=5.0, tls=False)
+    base.update(change)
+    assert any(words in p for p in cp.argument_problems(base))
+
+
+def test_connect_kwargs_for_tls():
+    kwargs = cp.connect_kwargs(dict(username="ops", password="pw", connect_timeout=2.0, tls=True, validate_certs=False,
+                                    ca_certs="/ca.pem", client_cert_file=None, client_key_file=None))
+    assert kwargs["ssl"] and kwargs["ssl_cert_reqs"] == "none" and kwargs["ssl_check_hostname"] is False
+    assert kwargs["ssl_ca_certs"] == "/ca.pem" and kwargs["username"] == "ops"
+    assert "ssl" not in cp.connect_kwargs(dict(connect_timeout=2.0, tls=False))
