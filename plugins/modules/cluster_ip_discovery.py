@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: cluster_ip_discovery
 short_description: Wait until every node of a Redis Cluster announces the wanted address family
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads a Redis Cluster's topology the way cluster clients discover it, with C(CLUSTER SHARDS) (Redis 7
     and later), falling back to C(CLUSTER SLOTS) and then C(CLUSTER NODES) on older servers, from the given

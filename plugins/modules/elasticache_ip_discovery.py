@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: elasticache_ip_discovery
 short_description: Set the IP discovery family of an ElastiCache replication group or cache cluster
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Reads the C(IpDiscovery) setting of an ElastiCache (Redis OSS or Valkey) replication group, or of a
     cache cluster that is not part of one, and changes it with C(ModifyReplicationGroup) or

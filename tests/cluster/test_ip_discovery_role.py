@@ -1,0 +1,193 @@
+"""The ip_discovery role and playbook end to end: ansible-playbook, botocore against the ElastiCache stand-in
+(tests/standins/elasticache_api.py), and a real Redis Cluster behind it that switches when the stand-in is
+told to, the way ElastiCache propagates a new IP discovery setting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+import yaml
+
+from conftest import ROOT, ansible_env
+from redis_cluster import wait_for
+
+STANDIN = os.path.join(ROOT, "tests", "standins", "elasticache_api.py")
+PLAYBOOK = os.path.join(ROOT, "playbooks", "ip_discovery.yml")
+
+
+class ElastiCacheStandIn:
+    def __init__(self, directory, cluster, groups, gap=0.5):
+        self.directory = directory
+        argv = [sys.executable, STANDIN, "--state", directory, "--cluster", json.dumps(cluster.ports), "--gap", str(gap)]
+        for group in groups:
+            argv += ["--group", group]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        port_file = os.path.join(directory, "port")
+        wait_for(lambda: os.path.exists(port_file) or self.proc.poll() is not None, 10, "the ElastiCache stand-in to listen")
+        assert self.proc.poll() is None, self.proc.stderr.read().decode()
+        with open(port_file, encoding="ascii") as handle:
+            self.url = "http://127.0.0.1:%s" % handle.read().strip()
+
+    def calls(self, action=None):
+        path = os.path.join(self.directory, "calls.jsonl")
+        if not os.path.exists(path):
+            return []
+        with open(path, encoding="utf-8") as handle:
+            calls = [json.loads(line) for line in handle]
+        return [c for c in calls if action is None or c["action"] == action]
+
+    def group(self, group_id):
+        with open(os.path.join(self.directory, "state.json"), encoding="utf-8") as handle:
+            return json.load(handle)["replication_groups"][group_id]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def standin(on_ipv4, tmp_path):
+    made = []
+
+    def start(*groups):
+        made.append(ElastiCacheStandIn(str(tmp_path / "elasticache"), on_ipv4, groups))
+        return made[-1]
+
+    yield start
+    for item in made:
+        item.stop()
+
+
+def write_inventory(tmp_path, clusters, clients=None):
+    inventory = {"redis_clusters": {"hosts": clusters}}
+    if clients:
+        inventory["redis_clients"] = {"hosts": clients}
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump(inventory))
+    return str(path)
+
+
+def playbook(inventory, *extra, timeout=180):
+    """Run the playbook; (rc, result of each task by name for each host, stats, stderr)."""
+    env = ansible_env()
+    env.update(AWS_ACCESS_KEY_ID="AKIDSTANDIN", AWS_SECRET_ACCESS_KEY="standin-secret", AWS_REGION="us-east-1")
+    proc = subprocess.run(["ansible-playbook", "-i", inventory, PLAYBOOK] + list(extra), env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    assert "{" in proc.stdout, proc.stderr
+    data = json.loads(proc.stdout[proc.stdout.index("{"):])
+    tasks = {}
+    failed = []
+    for play in data["plays"]:
+        for task in play["tasks"]:
+            tasks[task["task"]["name"].split(" : ", 1)[-1]] = task["hosts"]
+            failed += ["%s on %s: %s" % (task["task"]["name"], host, result.get("msg"))
+                       for host, result in task["hosts"].items() if result.get("failed")]
+    # the failed tasks' messages first, then the end of stderr, for assertion messages
+    return proc.returncode, tasks, data["stats"], "\n".join(failed) + "\n" + proc.stderr[-2000:]
+
+
+def orders(ec, **extra):
+    host = dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
+                ip_discovery_replication_group_id="orders", ip_discovery_aws_endpoint_url=ec.url,
+                ip_discovery_interval=1, ip_discovery_timeout=60)
+    host.update(extra)
+    return host
+
+
+def test_switches_elasticache_then_waits_for_every_node(standin, on_ipv4, tmp_path):
+    ec = standin("orders:dual_stack:ipv4")
+    inventory = write_inventory(tmp_path, {"orders": orders(ec)})
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    assert rc == 0, err
+    modify = ec.calls("ModifyReplicationGroup")
+    assert [c["params"] for c in modify] == [{"ReplicationGroupId": "orders", "IpDiscovery": "ipv6", "ApplyImmediately": "true"}]
+    waited = tasks["Wait until every node reports ipv6"]["orders"]
+    assert waited["converged"] and waited["families"] == ["ipv6"] and waited["polls"] > 1
+    assert on_ipv4.settled("ipv6")  # the real nodes, read by the test itself
+    assert "ElastiCache IP discovery ipv4 -> ipv6 (changed)" in tasks["Report"]["orders"]["msg"]
+    assert stats["orders"]["changed"] == 1 and stats["orders"]["failures"] == 0
+
+
+def test_second_run_changes_nothing(standin, on_ipv4, tmp_path):
+    on_ipv4.switch("ipv6")
+    wait_for(lambda: on_ipv4.settled("ipv6"), 15, "the cluster on ::1")
+    ec = standin("orders:dual_stack:ipv6")
+    inventory = write_inventory(tmp_path, {"orders": orders(ec)})
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    assert rc == 0, err
+    assert ec.calls("ModifyReplicationGroup") == []
+    assert tasks["Wait until every node reports ipv6"]["orders"]["polls"] == 1
+    assert stats["orders"]["changed"] == 0
+
+
+def test_check_mode_predicts_and_changes_nothing(standin, on_ipv4, tmp_path):
+    ec = standin("orders:dual_stack:ipv4")
+    inventory = write_inventory(tmp_path, {"orders": orders(ec)})
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "--check", "--diff")
+    assert rc == 0, err
+    assert ec.calls("ModifyReplicationGroup") == [] and ec.group("orders")["IpDiscovery"] == "ipv4"
+    changed = tasks["Set IP discovery on ElastiCache"]["orders"]
+    assert changed["changed"] and changed["diff"] == {"before": {"ip_discovery": "ipv4"}, "after": {"ip_discovery": "ipv6"}}
+    looked = tasks["Wait until every node reports ipv6"]["orders"]
+    assert looked["polls"] == 1 and looked["converged"] is False and looked["families"] == ["ipv4"]
+    assert on_ipv4.settled("ipv4")
+
+
+def test_network_type_refusal_stops_before_any_change(standin, on_ipv4, tmp_path):
+    ec = standin("legacy:ipv4:ipv4")
+    inventory = write_inventory(tmp_path, {"legacy": orders(ec, ip_discovery_replication_group_id="legacy")})
+    rc, tasks, _stats, _err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    assert rc == 2
+    failed = tasks["Set IP discovery on ElastiCache"]["legacy"]
+    assert failed["failed"] and "network type ipv4" in failed["msg"] and "dual_stack" in failed["msg"]
+    assert ec.calls("ModifyReplicationGroup") == []
+    assert "Wait until every node reports ipv6" not in tasks
+    assert on_ipv4.settled("ipv4")
+
+
+def test_bad_inputs_fail_before_anything_runs(on_ipv4, tmp_path):
+    inventory = write_inventory(tmp_path, {"c": dict(ansible_connection="local", ip_discovery_host={"not": "a string"})})
+    rc, tasks, _stats, _err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    assert rc == 2
+    assert "give ip_discovery_replication_group_id" in tasks["Check the inputs"]["c"]["msg"]
+    rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv5")
+    assert rc == 2
+    assert "ipv5" in json.dumps(tasks) or "ipv5" in err
+
+
+def test_self_managed_tls_style_cluster_sets_client_preference(on_ipv4, tmp_path):
+    cluster = on_ipv4
+    for port in cluster.ports:
+        cluster.announce(port, "localhost", setting="cluster-announce-hostname")
+        cluster.announce(port, "hostname", setting="cluster-preferred-endpoint-type")
+    gai_conf = tmp_path / "gai.conf"
+    inventory = write_inventory(
+        tmp_path,
+        {"self-managed": dict(ansible_connection="local", ip_discovery_host="127.0.0.1", ip_discovery_port=cluster.ports[0],
+                              ip_discovery_interval=1, ip_discovery_timeout=60)},
+        {"client-1": dict(ansible_connection="local", ansible_python_interpreter=sys.executable,
+                          protocol_preference_gai_conf_path=str(gai_conf))})
+    switch = threading.Thread(target=lambda: (time.sleep(2), cluster.switch("ipv6", gap=0.5)), daemon=True)
+    switch.start()
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", "ip_discovery_clients=tls")
+    switch.join(10)
+    assert rc == 0, err
+    waited = tasks["Wait until every node reports ipv6"]["self-managed"]
+    assert waited["converged"] and waited["hostname_endpoints"]
+    assert "endpoints are hostnames" in tasks["Report"]["self-managed"]["msg"]
+    text = gai_conf.read_text()
+    assert "BEGIN dualstack.redis.gai_conf" in text and "precedence" in text
+    assert stats["client-1"]["changed"] >= 1

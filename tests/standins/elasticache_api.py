@@ -1,0 +1,221 @@
+"""Stand-in for the ElastiCache query API, in front of a real Redis Cluster on loopback.
+
+What it reproduces (from the ElastiCache API reference and the AWS documentation on IP discovery):
+- The query protocol botocore speaks (form-encoded POST, ``Action`` and ``Version=2015-02-02``, XML replies
+  wrapped in ``<ActionResponse><ActionResult>`` and ``<ErrorResponse>`` errors with the API's fault codes) for
+  DescribeReplicationGroups, ModifyReplicationGroup, DescribeCacheClusters and ModifyCacheCluster, so the
+  real botocore client serializes and parses every call.
+- Replication groups and cache clusters with ``IpDiscovery``, ``NetworkType`` (fixed at creation; a Modify
+  that asks for a family the network type does not allow fails with InvalidParameterCombination),
+  ``Status``/``CacheClusterStatus``, ``ConfigurationEndpoint`` and ``ReplicationGroupId`` on member clusters.
+- IP discovery taking time to propagate: a Modify of ``IpDiscovery`` with ApplyImmediately answers at once
+  with status ``modifying``; then, in the background, each node of the Redis Cluster behind the group
+  switches the address it announces (CONFIG SET cluster-announce-ip 127.0.0.1 or ::1), ``--gap`` seconds
+  apart, and the group returns to ``available`` with the new value. A Modify in any other status fails with
+  InvalidReplicationGroupState. ApplyImmediately=false records nothing (the change would wait for the
+  maintenance window, which never comes here).
+- Every call is appended to ``calls.jsonl`` in the state directory, so tests can check what was asked.
+
+What it does not reproduce: authentication and request signatures (any credentials are accepted), IAM,
+pagination, every other field and action of the API, TLS clusters (hostname endpoints), and real
+propagation times (minutes on AWS, ``--gap`` seconds here).
+
+Run: python elasticache_api.py --state DIR --cluster PORTS_JSON --group ID:NETWORK_TYPE:IP_DISCOVERY
+     [--cache-cluster ID:NETWORK_TYPE:IP_DISCOVERY[:GROUP]] [--gap 1.0] [--password PW]
+It writes the port it listens on (127.0.0.1) to DIR/port and serves until killed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+import redis
+
+NS = "http://elasticache.amazonaws.com/doc/2015-02-02/"
+ANNOUNCE = {"ipv4": "127.0.0.1", "ipv6": "::1"}
+ALLOWED = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "dual_stack": ("ipv4", "ipv6")}
+
+
+class Fault(Exception):
+    def __init__(self, code, message, status=400):
+        super().__init__(message)
+        self.code, self.message, self.status = code, message, status
+
+
+class State:
+    """The resources, guarded by one lock; every change is written to DIR/state.json."""
+
+    def __init__(self, directory, ports, password, gap):
+        self.directory, self.ports, self.password, self.gap = directory, ports, password, gap
+        self.lock = threading.Lock()
+        self.groups, self.clusters = {}, {}
+
+    def save(self):
+        path = os.path.join(self.directory, "state.json")
+        with open(path + ".tmp", "w", encoding="utf-8") as handle:
+            json.dump(dict(replication_groups=self.groups, cache_clusters=self.clusters), handle, indent=1)
+        os.replace(path + ".tmp", path)
+
+    def record(self, action, params):
+        with open(os.path.join(self.directory, "calls.jsonl"), "a", encoding="utf-8") as handle:
+            handle.write(json.dumps(dict(action=action, params=params, at=time.time())) + "\n")
+
+    # --- propagation to the real nodes -----------------------------------------------------------
+    def propagate(self, kind, resource_id, family):
+        for index, port in enumerate(self.ports):
+            if index:
+                time.sleep(self.gap)
+            with redis.Redis(host="127.0.0.1", port=port, password=self.password, socket_timeout=5) as client:
+                client.config_set("cluster-announce-ip", ANNOUNCE[family])
+        time.sleep(self.gap)
+        with self.lock:
+            table = self.groups if kind == "group" else self.clusters
+            table[resource_id]["IpDiscovery"] = family
+            table[resource_id]["Status" if kind == "group" else "CacheClusterStatus"] = "available"
+            self.save()
+
+
+def _value(tag, value):
+    if isinstance(value, bool):
+        return "<%s>%s</%s>" % (tag, "true" if value else "false", tag)
+    if isinstance(value, dict):
+        return "<%s>%s</%s>" % (tag, "".join(_value(k, v) for k, v in value.items()), tag)
+    if isinstance(value, list):
+        return "<%s>%s</%s>" % (tag, "".join(_value(item_tag, item) for item_tag, item in value), tag)
+    return "<%s>%s</%s>" % (tag, escape(str(value)), tag)
+
+
+def respond(action, body):
+    return ('<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId>'
+            "</ResponseMetadata></%sResponse>" % (action, NS, action, body, action, uuid.uuid4(), action))
+
+
+class Handler(BaseHTTPRequestHandler):
+    state = None  # set by main()
+
+    def log_message(self, *_args):  # quiet
+        pass
+
+    def do_POST(self):  # noqa: N802 (http.server's name)
+        length = int(self.headers.get("Content-Length") or 0)
+        params = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode("utf-8")).items()}
+        action = params.pop("Action", "")
+        params.pop("Version", None)
+        self.state.record(action, params)
+        try:
+            handler = getattr(self, "act_" + action, None)
+            if handler is None:
+                raise Fault("InvalidAction", "The action %s is not valid for this web service." % action)
+            body, status = respond(action, handler(params)), 200
+        except Fault as fault:
+            body = ('<ErrorResponse xmlns="%s"><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>'
+                    "<RequestId>%s</RequestId></ErrorResponse>" % (NS, fault.code, escape(fault.message), uuid.uuid4()))
+            status = fault.status
+        data = body.encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    # --- actions ---------------------------------------------------------------------------------
+    def _group(self, group_id):
+        if group_id not in self.state.groups:
+            raise Fault("ReplicationGroupNotFoundFault", "ReplicationGroup %s not found." % group_id, 404)
+        return self.state.groups[group_id]
+
+    def _cluster(self, cluster_id):
+        if cluster_id not in self.state.clusters:
+            raise Fault("CacheClusterNotFound", "CacheCluster %s not found." % cluster_id, 404)
+        return self.state.clusters[cluster_id]
+
+    def act_DescribeReplicationGroups(self, params):  # noqa: N802
+        with self.state.lock:
+            ids = [params["ReplicationGroupId"]] if "ReplicationGroupId" in params else sorted(self.state.groups)
+            groups = [("ReplicationGroup", self._group(i)) for i in ids]
+            return _value("ReplicationGroups", groups)
+
+    def act_DescribeCacheClusters(self, params):  # noqa: N802
+        with self.state.lock:
+            ids = [params["CacheClusterId"]] if "CacheClusterId" in params else sorted(self.state.clusters)
+            return _value("CacheClusters", [("CacheCluster", self._cluster(i)) for i in ids])
+
+    def _modify(self, kind, resource, resource_id, params):
+        status_key = "Status" if kind == "group" else "CacheClusterStatus"
+        wanted = params.get("IpDiscovery")
+        if wanted is None or wanted == resource.get("IpDiscovery", "ipv4"):
+            return
+        if wanted not in ("ipv4", "ipv6"):
+            raise Fault("InvalidParameterValue", "Invalid IpDiscovery value: %s" % wanted)
+        if wanted not in ALLOWED[resource.get("NetworkType", "ipv4")]:
+            raise Fault("InvalidParameterCombination", "IpDiscovery %s is not supported for NetworkType %s."
+                        % (wanted, resource.get("NetworkType", "ipv4")))
+        if resource[status_key] != "available":
+            code = "InvalidReplicationGroupState" if kind == "group" else "InvalidCacheClusterState"
+            raise Fault(code, "%s %s is not in available state." % ("Replication group" if kind == "group" else "Cache cluster", resource_id))
+        if params.get("ApplyImmediately") != "true":
+            return
+        resource[status_key] = "modifying"
+        self.state.save()
+        threading.Thread(target=self.state.propagate, args=(kind, resource_id, wanted), daemon=True).start()
+
+    def act_ModifyReplicationGroup(self, params):  # noqa: N802
+        with self.state.lock:
+            group = self._group(params.get("ReplicationGroupId", ""))
+            self._modify("group", group, params["ReplicationGroupId"], params)
+            return _value("ReplicationGroup", group)
+
+    def act_ModifyCacheCluster(self, params):  # noqa: N802
+        with self.state.lock:
+            cluster = self._cluster(params.get("CacheClusterId", ""))
+            if cluster.get("ReplicationGroupId"):
+                raise Fault("InvalidParameterCombination", "Cache cluster %s is a member of a replication group."
+                            % params["CacheClusterId"])
+            self._modify("cluster", cluster, params["CacheClusterId"], params)
+            return _value("CacheCluster", cluster)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description="ElastiCache query API stand-in")
+    parser.add_argument("--state", required=True)
+    parser.add_argument("--cluster", required=True, help="JSON list of the Redis Cluster's ports")
+    parser.add_argument("--group", action="append", default=[])
+    parser.add_argument("--cache-cluster", action="append", default=[])
+    parser.add_argument("--gap", type=float, default=1.0)
+    parser.add_argument("--password")
+    args = parser.parse_args(argv)
+    os.makedirs(args.state, exist_ok=True)
+    ports = json.loads(args.cluster)
+    state = State(args.state, ports, args.password, args.gap)
+    for spec in args.group:
+        group_id, network_type, ip_discovery = spec.split(":")
+        state.groups[group_id] = dict(
+            ReplicationGroupId=group_id, Description="stand-in", Status="available", ClusterEnabled=True,
+            ConfigurationEndpoint=dict(Address="127.0.0.1", Port=ports[0]), TransitEncryptionEnabled=False,
+            NetworkType=network_type, IpDiscovery=ip_discovery, Engine="redis")
+    for spec in args.cache_cluster:
+        fields = spec.split(":")
+        cluster = dict(CacheClusterId=fields[0], CacheClusterStatus="available", Engine="redis",
+                       NetworkType=fields[1], IpDiscovery=fields[2])
+        if len(fields) > 3:
+            cluster["ReplicationGroupId"] = fields[3]
+        state.clusters[fields[0]] = cluster
+    state.save()
+    Handler.state = state
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    with open(os.path.join(args.state, "port.tmp"), "w", encoding="utf-8") as handle:
+        handle.write(str(server.server_address[1]))
+    os.replace(os.path.join(args.state, "port.tmp"), os.path.join(args.state, "port"))
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
