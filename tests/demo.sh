@@ -1,56 +1,47 @@
 #!/usr/bin/env bash
-# `make demo`: run the collection's main job on the built-in lab and print what happened.
-#   1. the lab's canary (lab_smoke): systemd containers, dual-stack network, glibc honouring gai.conf;
-#   2. the main job: change the internal address of every node of a 3-node Redis Enterprise (stand-in)
-#      cluster, one node at a time, printing `rladmin status nodes` before and after.
-# KEEP_LAB=1 leaves the Redis Enterprise containers up to explore (podman ps; podman exec -it ia1 bash).
+# `make demo`: the whole collection on the built-in lab, with a before/after view of each job.
+# The lab (molecule scenario full_lab): a three-node Redis Enterprise stand-in cluster, a Linux client (real
+# glibc), a Windows client (netsh stand-in), and a real Redis Cluster on the host's loopback behind a stand-in
+# of the ElastiCache API. The jobs: internal addresses of every node (one at a time), external addresses,
+# the client preference, and the IP discovery switch with the wait for every node. Ends with a summary table
+# and tears the lab down; KEEP_LAB=1 leaves it up to explore (podman ps; podman exec -it re1 bash), and
+# `molecule cleanup -s full_lab && molecule destroy -s full_lab` removes it later.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 log=.build/demo.log
 mkdir -p .build
 : >"$log"
+started=$(date +%s)
 
-step() {  # molecule subcommand, scenario: run it, logging; on failure show the end of the log and stop
-    echo "demo: molecule $1 -s $2"
-    # JSON results keep each check's message on one line for the summaries below.
-    if ! env COLUMNS=400 ANSIBLE_CALLBACK_RESULT_FORMAT=json molecule "$1" -s "$2" >>"$log" 2>&1; then
-        tail -n 60 "$log"
-        echo "demo: FAILED at 'molecule $1 -s $2'; the full log is $log" >&2
+step() {  # molecule subcommand: run it on full_lab, logging; on failure show the end of the log and stop
+    echo "demo: molecule $1 -s full_lab ($(( $(date +%s) - started )) s)"
+    if ! env COLUMNS=400 molecule "$1" -s full_lab >>"$log" 2>&1; then
+        tail -n 80 "$log"
+        echo "demo: FAILED at 'molecule $1 -s full_lab' after $(( $(date +%s) - started )) s; the full log is $log" >&2
         exit 1
     fi
 }
 
-checks() {  # the CHECK lines the verify plays printed since the given log line
-    tail -n +"$1" "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -oE 'CHECK [^"]*' | sed 's/^CHECK /  - /' | sort -u
-}
-
-rladmin_status() {
-    podman exec ia1 /opt/redislabs/bin/rladmin status nodes | sed 's/^/    /'
-}
-
-from=$(($(wc -l <"$log") + 1))
-step test lab_smoke
-echo "demo: the lab works:"
-checks "$from"
-
-from=$(($(wc -l <"$log") + 1))
-step destroy internal_address
-step create internal_address
-step prepare internal_address
+rm -rf .build/demo
+step destroy
+step dependency
+step create
+step prepare
+step side-effect
+report=.build/demo  # written by molecule/full_lab/demo.yml
+[ -f "$report/99-summary.txt" ] || { echo "demo: FAILED: no summary in $report (see $log)" >&2; exit 1; }
 echo
-echo "demo: Redis Enterprise cluster before (rladmin status nodes on node 1):"
-rladmin_status
-step converge internal_address
+for f in "$report"/[0-9]*.txt; do
+    case $f in *99-summary.txt) continue ;; esac
+    cat "$f"; echo
+done
+echo "demo: summary"
+sed 's/^/  /' "$report/99-summary.txt"
 echo
-echo "demo: after dualstack.redis.change_internal_addresses:"
-rladmin_status
-step verify internal_address
-echo
-echo "demo: what was checked:"
-checks "$from"
 if [ "${KEEP_LAB:-0}" = 1 ]; then
-    echo "demo: lab left running (podman ps); remove it with: molecule destroy -s internal_address"
+    echo "demo: lab left running (podman ps); remove it with: molecule cleanup -s full_lab && molecule destroy -s full_lab"
 else
-    step destroy internal_address
+    step cleanup
+    step destroy
 fi
-echo "demo: done"
+echo "demo: done in $(( $(date +%s) - started )) s"

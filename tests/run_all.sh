@@ -80,6 +80,7 @@ cluster_tests() {  # Debian's redis-server (installed when missing), then the te
 }
 
 run_stage cluster count_pytest cluster_tests
+run_stage execution-environment count_pytest pytest tests/awx --junitxml="$logs/execution-environment.xml" -p no:cacheprovider
 run_stage yamllint count_one yamllint --strict .
 run_stage ansible-lint count_one ansible-lint --offline
 run_stage changelog-lint count_one antsibull-changelog lint

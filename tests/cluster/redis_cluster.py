@@ -5,7 +5,7 @@ two with ``cluster-announce-ip``, and keeps its state in a temporary directory. 
 the processes this object started; every wait here is bounded.
 
 Also usable from the command line, for the demo and by hand:
-    python tests/cluster/redis_cluster.py start DIR [--masters 3] [--replicas 0]   (prints JSON)
+    python tests/cluster/redis_cluster.py start DIR [--masters 3] [--replicas 0] [--password PW]   (prints JSON)
     python tests/cluster/redis_cluster.py switch DIR ipv6 [--gap 1.0]
     python tests/cluster/redis_cluster.py stop DIR
 """
@@ -265,6 +265,7 @@ def main(argv=None):
     start.add_argument("--masters", type=int, default=3)
     start.add_argument("--replicas", type=int, default=0)
     start.add_argument("--family", choices=sorted(ADDRESS), default="ipv4")
+    start.add_argument("--password")
     switch = sub.add_parser("switch")
     switch.add_argument("workdir")
     switch.add_argument("family", choices=sorted(ADDRESS))
@@ -273,7 +274,8 @@ def main(argv=None):
     stop.add_argument("workdir")
     args = parser.parse_args(argv)
     if args.cmd == "start":
-        cluster = RedisCluster(workdir=args.workdir, masters=args.masters, replicas=args.replicas, family=args.family).start()
+        cluster = RedisCluster(workdir=args.workdir, masters=args.masters, replicas=args.replicas, family=args.family,
+                               password=args.password).start()
         print(json.dumps(cluster.describe()))
     elif args.cmd == "switch":
         RedisCluster.load(args.workdir).switch(args.family, gap=args.gap)

@@ -22,7 +22,7 @@ propagation times (minutes on AWS, ``--gap`` seconds here).
 
 Run: python elasticache_api.py --state DIR --cluster PORTS_JSON --group ID:NETWORK_TYPE:IP_DISCOVERY
      [--cache-cluster ID:NETWORK_TYPE:IP_DISCOVERY[:GROUP]] [--gap 1.0] [--password PW]
-It writes the port it listens on (127.0.0.1) to DIR/port and serves until killed.
+It writes its pid to DIR/pid and the port it listens on (127.0.0.1) to DIR/port, and serves until killed.
 """
 
 from __future__ import annotations
@@ -209,6 +209,8 @@ def main(argv=None):
             cluster["ReplicationGroupId"] = fields[3]
         state.clusters[fields[0]] = cluster
     state.save()
+    with open(os.path.join(args.state, "pid"), "w", encoding="ascii") as handle:
+        handle.write(str(os.getpid()))
     Handler.state = state
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     with open(os.path.join(args.state, "port.tmp"), "w", encoding="utf-8") as handle:
