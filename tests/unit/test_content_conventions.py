@@ -1,0 +1,76 @@
+"""Conventions every role and playbook keeps, so that they run the same as AWX/Tower job templates.
+
+Roles: every argument-spec option has a type and a description and appears in the role's README; defaults
+match the spec. Playbooks: the host pattern comes from a variable with a default group, no prompts, no
+untimed pauses. Project playbooks for AWX (docs/awx-project) import exactly the collection's playbooks.
+"""
+
+import glob
+import os
+
+import pytest
+import yaml
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+ROLES = sorted(os.path.basename(p) for p in glob.glob(os.path.join(ROOT, "roles", "*")))
+PLAYBOOKS = sorted(glob.glob(os.path.join(ROOT, "playbooks", "*.yml")))
+
+
+def load(path):
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def options(role):
+    found = {}
+    for entry in load(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"))["argument_specs"].values():
+        found.update(entry.get("options", {}))
+    return found
+
+
+def test_there_is_content():
+    assert len(ROLES) >= 4 and len(PLAYBOOKS) >= 4
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_options_are_typed_described_and_in_the_readme(role):
+    with open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    for name, spec in options(role).items():
+        assert spec.get("type") and spec.get("description"), "%s: %s needs a type and a description" % (role, name)
+        if spec.get("type") == "list":
+            assert spec.get("elements"), "%s: %s needs elements" % (role, name)
+        assert "`%s`" % name in readme, "%s: %s is not in the README" % (role, name)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_role_defaults_match_the_spec(role):
+    path = os.path.join(ROOT, "roles", role, "defaults", "main.yml")
+    defaults = load(path) if os.path.exists(path) else {}
+    spec = options(role)
+    for name, value in (defaults or {}).items():
+        assert name in spec, "%s: default %s is not in the argument spec" % (role, name)
+        if "default" in spec[name]:
+            assert spec[name]["default"] == value, "%s: %s defaults to %r, the spec says %r" % (role, name, value, spec[name]["default"])
+
+
+@pytest.mark.parametrize("path", PLAYBOOKS, ids=os.path.basename)
+def test_playbook_hosts_prompts_and_pauses(path):
+    for play in load(path):
+        hosts = play["hosts"]
+        assert hosts.startswith("{{") and "| default('" in hosts, "%s: hosts %r is not a variable with a default" % (path, hosts)
+        assert "vars_prompt" not in play
+        for task in play.get("tasks", []) + play.get("pre_tasks", []) + play.get("post_tasks", []):
+            pause = task.get("ansible.builtin.pause", task.get("pause"))
+            if pause is not None:
+                assert isinstance(pause, dict) and ("seconds" in pause or "minutes" in pause), "%s: untimed pause" % path
+
+
+def test_awx_project_imports_each_playbook_once():
+    project = os.path.join(ROOT, "docs", "awx-project")
+    imported = set()
+    for path in glob.glob(os.path.join(project, "*.yml")):
+        plays = load(path)
+        assert len(plays) == 1
+        imported.add(plays[0]["ansible.builtin.import_playbook"])
+    assert imported == {"dualstack.redis." + os.path.basename(p)[:-4] for p in PLAYBOOKS}
