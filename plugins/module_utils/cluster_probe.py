@@ -59,7 +59,7 @@ COMMANDS = (("SHARDS", ct.nodes_from_shards), ("SLOTS", ct.nodes_from_slots), ("
 
 
 class ProbeError(Exception):
-    """A node that cannot be read. ``kind``: unreachable, auth, not_cluster or protocol."""
+    """A node that cannot be read. ``kind``: unreachable, tls, auth, not_cluster or protocol."""
 
     def __init__(self, kind, msg):
         super().__init__(msg)
@@ -126,6 +126,9 @@ def classify(exc, host, port):
     if "cluster support disabled" in text:
         return ProbeError("not_cluster", "%s is not a cluster-mode Redis (cluster support disabled): IP discovery "
                                          "applies to Redis Cluster and cluster-mode-enabled ElastiCache" % where)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text or "hostname mismatch" in text.lower():
+        return ProbeError("tls", "TLS with %s failed, the server certificate was not accepted: %s (give ca_certs the CA "
+                                 "that signed it, or set validate_certs: false)" % (where, text))
     if isinstance(exc, (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)):
         return ProbeError("unreachable", "cannot reach %s: %s" % (where, text))
     return ProbeError("protocol", "%s answered with an error: %s" % (where, text))
@@ -200,7 +203,7 @@ def observe(probe, host, port, all_nodes):
     """One poll: the given node's view and, with ``all_nodes``, the view of every node named.
 
     Returns (views, unreachable). The given node failing raises ProbeError; another node failing to
-    answer is listed in ``unreachable`` (it keeps the poll from converging), except for auth and
+    answer is listed in ``unreachable`` (it keeps the poll from converging), except for auth, TLS and
     not-cluster errors, which no waiting can fix.
     """
     views = [probe.read(host, port)]
@@ -221,7 +224,7 @@ def observe(probe, host, port, all_nodes):
         try:
             view = probe.read(address, node["port"], key=node["id"])
         except ProbeError as exc:
-            if exc.kind in ("auth", "not_cluster"):
+            if exc.kind in ("auth", "not_cluster", "tls"):
                 raise
             unreachable.append(dict(id=node["id"], address=_where(address, node["port"]), error=str(exc)))
             continue

@@ -69,16 +69,20 @@ def wait_for(predicate, timeout, what, step=0.05):
 class RedisCluster:
     """``masters`` masters with ``replicas`` replicas each, all announcing ``family`` at first."""
 
-    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None,
+    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None, tls=False,
                  server="redis-server", cli="redis-cli"):
         self.workdir = workdir or tempfile.mkdtemp(prefix="dualstack-cluster-")
         self.masters, self.replicas, self.family, self.password = masters, replicas, family, password
+        self.tls = tls  # TLS only, clients and cluster bus, with a CA of its own (self.ca)
+        self.ca = None
         self.server, self.cli = server, cli
         self.ports, self.pids = [], []
 
     # --- life cycle --------------------------------------------------------------------------
     def start(self, timeout=30):
         os.makedirs(self.workdir, exist_ok=True)
+        if self.tls:
+            self.ca = make_certificates(os.path.join(self.workdir, "tls"))
         self.ports = free_ports(self.masters * (1 + self.replicas))
         try:
             for port in self.ports:
@@ -103,6 +107,12 @@ class RedisCluster:
                 "--logfile", os.path.join(directory, "redis.log")]
         if self.password:
             argv += ["--requirepass", self.password, "--masterauth", self.password]
+        if self.tls:
+            tls = os.path.join(self.workdir, "tls")
+            argv[1:3] = ["--port", "0", "--tls-port", str(port)]
+            argv += ["--tls-cluster", "yes", "--tls-replication", "yes", "--tls-auth-clients", "no",
+                     "--tls-cert-file", os.path.join(tls, "server.crt"), "--tls-key-file", os.path.join(tls, "server.key"),
+                     "--tls-ca-cert-file", self.ca]
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 start_new_session=True)
         return proc.pid
@@ -110,6 +120,8 @@ class RedisCluster:
     def _create(self):
         argv = [self.cli, "--cluster", "create"] + ["127.0.0.1:%d" % p for p in self.ports]
         argv += ["--cluster-replicas", str(self.replicas), "--cluster-yes"]
+        if self.tls:
+            argv += ["--tls", "--cacert", self.ca]
         env = dict(os.environ)
         env.pop("REDISCLI_AUTH", None)
         if self.password:
@@ -152,8 +164,9 @@ class RedisCluster:
 
     # --- talking to nodes -----------------------------------------------------------------------
     def client(self, port, address="127.0.0.1"):
+        tls = dict(ssl=True, ssl_ca_certs=self.ca) if self.tls else {}
         return redis.Redis(host=address, port=port, password=self.password, socket_timeout=5,
-                           socket_connect_timeout=5, decode_responses=True)
+                           socket_connect_timeout=5, decode_responses=True, **tls)
 
     def _pings(self, port):
         try:
@@ -217,6 +230,46 @@ class RedisCluster:
             with self.client(port) as client:
                 counts[port] = int(client.info("stats")["total_connections_received"])
         return counts
+
+
+def make_certificates(directory):
+    """A CA and a server certificate for localhost, 127.0.0.1 and ::1 in ``directory``; returns the CA's path."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    os.makedirs(directory, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def build(subject, issuer, key, signer, ca, extra=()):
+        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
+                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+                   .not_valid_after(now + datetime.timedelta(days=2))
+                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        for extension in extra:
+            builder = builder.add_extension(extension, critical=False)
+        return builder.sign(signer, hashes.SHA256())
+
+    def write(name, data):
+        with open(os.path.join(directory, name), "wb") as handle:
+            handle.write(data)
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dualstack.redis test CA")])
+    ca_cert = build(ca_name, ca_name, ca_key, ca_key, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+                                         x509.IPAddress(ipaddress.ip_address("::1"))])
+    cert = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]), ca_name, key, ca_key, False, [names])
+    write("ca.crt", ca_cert.public_bytes(serialization.Encoding.PEM))
+    write("server.crt", cert.public_bytes(serialization.Encoding.PEM))
+    write("server.key", key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
+                                          serialization.NoEncryption()))
+    return os.path.join(directory, "ca.crt")
 
 
 @contextlib.contextmanager

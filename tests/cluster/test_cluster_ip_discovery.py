@@ -170,3 +170,37 @@ def test_replicas_are_followed_too(secured, start_module):
 def _warnings(result):
     return [w if isinstance(w, str) else w.get("msg", str(w)) for w in result.get("warnings", [])] + \
         [str(w) for w in result.get("deprecations", [])]
+
+
+@pytest.fixture(scope="module")
+def tls_cluster(request):
+    """Three masters on TLS only (clients and cluster bus), with a CA of their own."""
+    cluster = RedisCluster(masters=3, tls=True)
+    request.addfinalizer(cluster.stop)
+    return cluster.start()
+
+
+def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_module):
+    cluster = tls_cluster
+    finish = start_module(args(cluster, tls=True, ca_certs=cluster.ca))
+    thread, times = switch_later(cluster, "ipv6", delay=1.0, gap=0.3)
+    result = finish()
+    thread.join(10)
+    assert not result.get("failed"), result.get("msg")
+    # after the switch the module connects to [::1]: the certificate must name ::1 too (checked by redis-py)
+    assert result["converged"] and {n["ip"] for n in result["nodes"]} == {"::1"}
+    assert when(result) - times["last"] <= 0.5 + 1.0
+    cluster.switch("ipv4")
+    wait_for(lambda: cluster.settled("ipv4"), 15, "the TLS cluster back on 127.0.0.1")
+
+
+def test_tls_certificate_not_trusted_fails_clearly(tls_cluster, run_module):
+    result = run_module(args(tls_cluster, tls=True, family="ipv4"))
+    assert result["failed"] and result["error_kind"] == "tls"
+    assert "the server certificate was not accepted" in result["msg"] and "ca_certs" in result["msg"]
+
+
+def test_tls_without_validation_reads_the_cluster(tls_cluster, run_module):
+    result = run_module(args(tls_cluster, tls=True, validate_certs=False, family="ipv4", wait=False))
+    assert not result.get("failed"), result.get("msg")
+    assert result["converged"] and len(result["nodes"]) == 3

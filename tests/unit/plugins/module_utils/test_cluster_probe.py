@@ -147,6 +147,8 @@ def test_falls_back_to_slots_then_nodes_and_remembers(cluster):
     (rex.ResponseError("ERR This instance has cluster support disabled"), "not_cluster", "not a cluster-mode Redis"),
     (rex.ConnectionError("Error 111 connecting to 127.0.0.1:7000. Connection refused."), "unreachable", "cannot reach 127.0.0.1:7000"),
     (rex.TimeoutError("Timeout connecting to server"), "unreachable", "cannot reach"),
+    (rex.ConnectionError("Error 1 connecting to 127.0.0.1:7000. [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed"),
+     "tls", "give ca_certs the CA"),
 ])
 def test_the_given_node_failing_is_classified(cluster, error, kind, words):
     cluster.errors[("127.0.0.1", 7000)] = error
