@@ -1,6 +1,6 @@
 # dualstack.redis: development, lab and test entry points.
-#   make demo    set everything up and run the main job on the built-in lab
-#   make test    run every test (sanity, units, lint, every molecule scenario)
+#   make demo    set everything up and run every job on the built-in lab, with before/after views
+#   make test    run every test (sanity, units, a real Redis Cluster, lint, EE, every molecule scenario)
 # See `make help` for the rest. Runs as root on Debian 12 hosts; installs what it needs.
 
 SHELL := /bin/bash
@@ -63,10 +63,10 @@ molecule: lab collection-path ## one molecule scenario: make molecule SCENARIO=n
 molecule-all: lab collection-path ## every molecule scenario
 	@for s in $(SCENARIOS); do molecule test -s "$$s" || exit 1; done
 
-test: venv collection-path ## every test: sanity, units, lint, every molecule scenario; prints a summary line
+test: venv collection-path ## every test: sanity, units, cluster, lint, changelog, EE, build, every molecule scenario; prints a summary
 	tests/run_all.sh $(SCENARIOS)
 
-demo: lab collection-path ## set up everything and run the main job on the built-in lab
+demo: lab collection-path ## set up the lab, run every job with before/after views, tear it down (KEEP_LAB=1 keeps it)
 	tests/demo.sh
 
 bench: lab collection-path ## benchmarks, printed as ratios against a floor measured in the same run
