@@ -14,7 +14,8 @@ node:3  slave  10.0.0.13                   re-c      0/100  4     -/7.7GB       
 
 
 class FakeRladmin:
-    """Answers `status nodes` with a given text, and each write with a given reply; records argv."""
+    """Answers `status nodes` with a given text, and each write with the reply given for its exact
+    arguments (the words after the rladmin path); any other call fails the test. Records argv."""
 
     def __init__(self, status=STATUS, replies=None, status_after=None):
         self.status, self.status_after = status, status_after
@@ -24,13 +25,12 @@ class FakeRladmin:
 
     def __call__(self, argv, **kwargs):
         self.calls.append(list(argv))
-        words = argv[1:]
-        if words[:2] == ["status", "nodes"]:
+        words = " ".join(argv[1:])
+        if words == "status nodes":
             return 0, (self.status_after if self.wrote and self.status_after else self.status), ""
-        for key, reply in self.replies.items():
-            if " ".join(words[:len(key.split())]) == key or key in " ".join(words):
-                self.wrote = self.wrote or "status" not in key
-                return reply
+        if words in self.replies:
+            self.wrote = True
+            return self.replies[words]
         raise AssertionError("unexpected rladmin call %s" % argv)
 
 
@@ -79,7 +79,7 @@ def test_missing_rladmin_is_explained(run_module, tmp_path):
 
 def test_external_add_runs_one_call_then_reads_back(rladmin, run_module):
     after = STATUS.replace("203.0.113.11      re-a", "203.0.113.11,2001:db8::11 re-a")
-    fake = FakeRladmin(replies={"-y node 1 external_addr add": (0, "Updated successfully.\n", "")}, status_after=after)
+    fake = FakeRladmin(replies={"-y node 1 external_addr add 2001:db8::11": (0, "Updated successfully.\n", "")}, status_after=after)
     path = rladmin(fake)
     failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 1,
                                                   "external_addresses": ["2001:DB8::11"], "external_addresses_state": "present"})
@@ -110,7 +110,7 @@ def test_check_mode_writes_nothing(rladmin, run_module):
 
 
 def test_missing_success_reply_fails_with_output(rladmin, run_module):
-    fake = FakeRladmin(replies={"-y node 3 addr set": (0, "Something else happened\n", "")})
+    fake = FakeRladmin(replies={"-y node 3 addr set 10.0.0.23": (0, "Something else happened\n", "")})
     path = rladmin(fake)
     failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23"})
     assert failed and "did not reply 'Updated successfully.'" in result["msg"] and "Something else happened" in result["msg"]
