@@ -14,8 +14,9 @@ import yaml
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
 
-def run(argv, cwd=ROOT):
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300, check=False)
+def run(argv, cwd=ROOT, env=None):
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=300, check=False,
+                          env=dict(os.environ, **(env or {})))
     assert proc.returncode == 0, "%s failed:\n%s\n%s" % (" ".join(argv), proc.stdout[-2000:], proc.stderr[-2000:])
     return proc.stdout
 
@@ -54,8 +55,11 @@ def test_create_then_the_galaxy_stage_then_introspect(tarball, version, tmp_path
     assert requirements["collections"][0]["name"].endswith("dualstack-redis-%s.tar.gz" % version), \
         "ee/requirements.yml names another version than galaxy.yml"
     installed = tmp_path / "collections"
+    # Only the target path counts, as in the image: a copy elsewhere (the checkout's collection path) would
+    # make ansible-galaxy answer "already installed".
     run(["ansible-galaxy", "collection", "install", "--no-deps", "-r", "requirements.yml", "-p", str(installed)],
-        cwd=str(context / "_build"))
+        cwd=str(context / "_build"), env={"ANSIBLE_COLLECTIONS_PATH": str(installed)})
+    assert (installed / "ansible_collections" / "dualstack" / "redis" / "meta" / "execution-environment.yml").is_file()
     # What the builder stage then asks the collection for.
     found = yaml.safe_load(run(["ansible-builder", "introspect", "--sanitize", str(installed)]).split("\n", 1)[1])
     python = [line.split("#")[0].strip() for line in found["python"]]
