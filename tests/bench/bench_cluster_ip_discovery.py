@@ -13,29 +13,21 @@ import argparse
 import ipaddress
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 import redis
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "cluster"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "lib"))
 
+from collection_tree import link_checkout  # noqa: E402
 from redis_cluster import RedisCluster  # noqa: E402
 
 TARGETS = {"module run": 1.5, "poll": 1.0}
-
-
-def collection_tree():
-    tree = tempfile.mkdtemp(prefix="dualstack-bench-")
-    os.makedirs(os.path.join(tree, "ansible_collections", "dualstack"))
-    os.symlink(ROOT, os.path.join(tree, "ansible_collections", "dualstack", "redis"))
-    sys.path.insert(0, tree)
-    return tree
 
 
 def ansible_run(tree, module, args):
@@ -65,7 +57,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--polls", type=int, default=200)
     args = parser.parse_args()
-    tree = collection_tree()
+    tree = link_checkout("dualstack-redis-bench-")
     cluster = RedisCluster(masters=3, replicas=1).start()
     try:
         from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
@@ -95,7 +87,6 @@ def main():
         hand_connections = sum(cluster.connections_received().values()) - before - len(cluster.ports)
     finally:
         cluster.stop()
-        shutil.rmtree(tree, ignore_errors=True)
 
     ratios = {"module run": statistics.median(runs) / statistics.median(pings), "poll": module_poll / hand_poll}
     print("cluster_ip_discovery on %d nodes (3 masters, 3 replicas), %d rounds, %d polls:" % (len(cluster.ports), args.rounds, args.polls))

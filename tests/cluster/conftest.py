@@ -6,24 +6,20 @@ subprocess (AnsiballZ, the venv's Python as the interpreter), with the JSON call
 
 from __future__ import annotations
 
-import atexit
 import json
 import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 import pytest
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-# The collection importable as ansible_collections.dualstack.redis (as in tests/unit/conftest.py).
-_TREE = tempfile.mkdtemp(prefix="dualstack-redis-cluster-tests-")
-os.makedirs(os.path.join(_TREE, "ansible_collections", "dualstack"))
-os.symlink(ROOT, os.path.join(_TREE, "ansible_collections", "dualstack", "redis"))
-sys.path.insert(0, _TREE)
-atexit.register(shutil.rmtree, _TREE, True)
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
+
+from collection_tree import link_checkout  # noqa: E402
+
+_TREE = link_checkout("dualstack-redis-cluster-tests-")
 
 from redis_cluster import RedisCluster, wait_for  # noqa: E402
 MODULE = "dualstack.redis.cluster_ip_discovery"

@@ -16,7 +16,8 @@ import time
 import pytest
 import yaml
 
-from conftest import ROOT, ansible_env
+from collection_tree import ROOT
+from conftest import ansible_env
 from redis_cluster import wait_for
 
 STANDIN = os.path.join(ROOT, "tests", "standins", "elasticache_api.py")
