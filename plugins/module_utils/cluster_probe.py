@@ -118,9 +118,11 @@ def classify(exc, host, port):
     """A redis-py exception -> ProbeError with a message that says what to check."""
     where = _where(host, port)
     text = str(exc)
-    if isinstance(exc, (redis_errors.AuthenticationError, redis_errors.AuthorizationError)) or text.startswith(("NOAUTH", "WRONGPASS")):
+    # AuthorizationError is not in every redis-py release the module supports
+    auth_errors = (redis_errors.AuthenticationError, getattr(redis_errors, "AuthorizationError", redis_errors.AuthenticationError))
+    if isinstance(exc, auth_errors) or text.startswith(("NOAUTH", "WRONGPASS")):
         return ProbeError("auth", "authentication failed at %s: %s (check username and password)" % (where, text))
-    if isinstance(exc, redis_errors.NoPermissionError) or text.startswith("NOPERM"):
+    if isinstance(exc, getattr(redis_errors, "NoPermissionError", ())) or text.startswith("NOPERM"):
         return ProbeError("auth", "the user may not read the cluster topology at %s: %s "
                                   "(it needs CLUSTER SHARDS/SLOTS/NODES and CLUSTER MYID)" % (where, text))
     if "cluster support disabled" in text:

@@ -54,6 +54,8 @@ options:
     description:
       - Apply the change now rather than in the next maintenance window. Leave it on when the next task waits for
         the change to reach the nodes.
+      - With V(false) the setting reads as before until the maintenance window, so every run until then asks
+        for the change again (and reports changed).
     type: bool
     default: true
   wait:
