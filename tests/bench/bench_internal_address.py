@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 SCENARIO = "internal_address"
 WAITS = ("Wait until the cluster sees the node down", "Wait until the node is OK at")
 TARGET_OVERHEAD = 10.0
@@ -26,7 +27,9 @@ TARGET_NOTICE = 2.0
 
 
 def molecule(*args):
-    subprocess.run(["molecule"] + list(args) + ["-s", SCENARIO], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # from the project root: MOLECULE_GLOB (molecule/*/molecule.yml) is relative to it, and make bench runs from tests/bench
+    subprocess.run(["molecule"] + list(args) + ["-s", SCENARIO], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   cwd=ROOT)
 
 
 def stamp(text):
