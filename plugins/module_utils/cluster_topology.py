@@ -25,31 +25,28 @@ def text(value):
     return value
 
 
-_text = text
-
-
 def _pairs(value):
     """A RESP2 flat list [k1, v1, k2, v2, ...] or a dict, as a dict with text keys."""
     if isinstance(value, dict):
-        return {_text(k): v for k, v in value.items()}
+        return {text(k): v for k, v in value.items()}
     if isinstance(value, (list, tuple)) and len(value) % 2 == 0:
-        return {_text(value[i]): value[i + 1] for i in range(0, len(value), 2)}
+        return {text(value[i]): value[i + 1] for i in range(0, len(value), 2)}
     raise TopologyError("expected a map or a flat key/value list, got %r" % (value,))
 
 
 def family(address):
     """``ipv4``/``ipv6`` for an address, ``hostname`` for anything else (and for an empty value)."""
     try:
-        return "ipv%d" % ipaddress.ip_address(_text(address) or "").version
+        return "ipv%d" % ipaddress.ip_address(text(address) or "").version
     except ValueError:
         return "hostname"
 
 
 def _node(node_id, ip, port, role, endpoint, hostname):
-    ip, endpoint, hostname = _text(ip) or None, _text(endpoint) or None, _text(hostname) or None
+    ip, endpoint, hostname = text(ip) or None, text(endpoint) or None, text(hostname) or None
     announced = ip or endpoint
     return dict(
-        id=_text(node_id), ip=ip, port=int(port), role="master" if _text(role) == "master" else "replica",
+        id=text(node_id), ip=ip, port=int(port), role="master" if text(role) == "master" else "replica",
         endpoint=endpoint, hostname=hostname, family=family(announced) if announced else "hostname",
     )
 
@@ -59,7 +56,7 @@ def nodes_from_shards(reply):
     nodes = []
     for shard in reply or []:
         for entry in _pairs(shard).get("nodes", []):
-            info = {k: _text(v) if isinstance(v, bytes) else v for k, v in _pairs(entry).items()}
+            info = {k: text(v) if isinstance(v, bytes) else v for k, v in _pairs(entry).items()}
             nodes.append(_node(info.get("id"), info.get("ip"), info.get("port", info.get("tls-port", 0)),
                                info.get("role"), info.get("endpoint"), info.get("hostname")))
     return nodes
@@ -75,15 +72,15 @@ def nodes_from_slots(reply):
             endpoint, port, node_id = entry[0], entry[1], entry[2] if len(entry) > 2 else None
             meta = _pairs(entry[3]) if len(entry) > 3 and entry[3] else {}
             ip = meta.get("ip") or (endpoint if family(endpoint) != "hostname" else None)
-            key = _text(node_id) or "%s:%s" % (_text(endpoint), port)
+            key = text(node_id) or "%s:%s" % (text(endpoint), port)
             nodes.setdefault(key, _node(node_id, ip, port, "master" if index == 0 else "replica", endpoint, meta.get("hostname")))
     return list(nodes.values())
 
 
-def nodes_from_nodes(text):
+def nodes_from_nodes(reply):
     """CLUSTER NODES text -> node dicts. IPv6 addresses appear without brackets: the port is after the last colon."""
     nodes = []
-    for line in _text(text or "").splitlines():
+    for line in text(reply or "").splitlines():
         fields = line.split()
         if len(fields) < 8:
             continue

@@ -54,6 +54,15 @@ def free_ports(count, low=21000, high=29000):
     raise RuntimeError("no %d free port pairs between %d and %d" % (count, low, high))
 
 
+def pings(client):
+    """Whether the server behind ``client`` answers PING (the client is closed after)."""
+    try:
+        with client:
+            return client.ping()
+    except redis.RedisError:
+        return False
+
+
 def wait_for(predicate, timeout, what, step=0.05):
     """Poll ``predicate`` until true; AssertionError naming ``what`` after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
@@ -169,11 +178,7 @@ class RedisCluster:
                            socket_connect_timeout=5, decode_responses=True, **tls)
 
     def _pings(self, port):
-        try:
-            with self.client(port) as client:
-                return client.ping()
-        except redis.RedisError:
-            return False
+        return pings(self.client(port))
 
     def healthy(self):
         try:
@@ -279,14 +284,7 @@ def plain_server(workdir):
     proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", workdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        def pings():
-            try:
-                with redis.Redis(port=port, socket_timeout=2) as client:
-                    return client.ping()
-            except redis.RedisError:
-                return False
-
-        wait_for(pings, 10, "a plain redis-server on port %d" % port)
+        wait_for(lambda: pings(redis.Redis(port=port, socket_timeout=2)), 10, "a plain redis-server on port %d" % port)
         yield port
     finally:
         proc.terminate()
