@@ -5,7 +5,7 @@
 
 Runs ``netsh`` through the connection the way ansible.builtin.raw does, so the managed host needs
 neither Python nor a PowerShell module: WinRM, PSRP or SSH to Windows all work. The logic (parsing,
-planning, checking the result) is in module_utils/netsh.py and module_utils/policy_table.py.
+planning, checking the result) is in plugin_utils/_netsh.py and module_utils/_policy_table.py.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.dualstack.redis.plugins.module_utils import netsh
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
+from ansible_collections.dualstack.redis.plugins.plugin_utils import _netsh as netsh
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import (
     PREFERENCE_ARGUMENT_SPEC,
     WINDOWS_DEFAULT,
     PolicyError,

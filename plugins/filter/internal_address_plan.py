@@ -48,7 +48,7 @@ _value:
   type: dict
 """
 
-from ansible_collections.dualstack.redis.plugins.module_utils.internal_address import plan_internal_addresses
+from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
 
 
 def internal_address_plan(nodes, requests, delegate=None):

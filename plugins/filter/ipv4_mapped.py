@@ -41,7 +41,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import PolicyError, ipv4_mapped
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import PolicyError, ipv4_mapped
 
 
 def ipv4_mapped_filter(value):

@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: address_order_info
 short_description: The addresses of a name in the order this host's getaddrinfo() returns them

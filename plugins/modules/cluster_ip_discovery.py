@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: cluster_ip_discovery
 short_description: Wait until every node of a Redis Cluster announces the wanted address family
@@ -263,7 +261,7 @@ connections:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
 
 
 def main():

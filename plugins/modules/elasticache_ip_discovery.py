@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: elasticache_ip_discovery
 short_description: Set the IP discovery family of an ElastiCache replication group or cache cluster
@@ -152,7 +150,7 @@ from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.dualstack.redis.plugins.module_utils import elasticache as ec
+from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
 
 try:
     import botocore

@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: gai_conf
 short_description: Make glibc's getaddrinfo() prefer IPv4 or IPv6, globally or for named networks
@@ -171,9 +169,9 @@ import glob
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils.files import read_text, write_text
-from ansible_collections.dualstack.redis.plugins.module_utils.gai_conf import GaiConf, plan
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
+from ansible_collections.dualstack.redis.plugins.module_utils._files import read_text, write_text
+from ansible_collections.dualstack.redis.plugins.module_utils._gai_conf import GaiConf, plan
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import (
     GLIBC_PRECEDENCE,
     PREFERENCE_ARGUMENT_SPEC,
     PolicyError,

@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: ip_address
 short_description: Bind or unbind an IP address on a Linux interface at run time (iproute2), safely
@@ -105,7 +103,7 @@ import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import iproute
+from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
 
 
 def read(module, ip):

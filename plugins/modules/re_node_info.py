@@ -3,8 +3,6 @@
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: re_node_info
 short_description: The nodes of a Redis Enterprise Software cluster, from rladmin
@@ -112,8 +110,8 @@ connected:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import re_module
-from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
+from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
 
 def main():

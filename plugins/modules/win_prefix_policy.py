@@ -6,8 +6,6 @@
 # This file holds the documentation only; the work is done by the action plugin
 # plugins/action/win_prefix_policy.py, which runs netsh through the connection.
 
-from __future__ import annotations
-
 DOCUMENTATION = r"""
 module: win_prefix_policy
 short_description: Make Windows prefer IPv4 or IPv6, globally or for named networks (netsh prefix policies)

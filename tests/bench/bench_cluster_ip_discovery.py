@@ -60,7 +60,7 @@ def main():
     tree = link_checkout("dualstack-redis-bench-")
     cluster = RedisCluster(masters=3, replicas=1).start()
     try:
-        from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
+        from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
 
         module_args = dict(host="127.0.0.1", port=cluster.ports[0], family="ipv4", wait=False)
         pings, runs = [], []

@@ -14,7 +14,7 @@ import time
 import pytest
 import redis
 
-from ansible_collections.dualstack.redis.plugins.module_utils import cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 from redis_cluster import RedisCluster, free_ports, plain_server, wait_for
 
 

@@ -12,7 +12,9 @@
 #                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
 #                                      tests against a real Redis Cluster on loopback; apt-get them when missing
-#   tests/lab/lab.sh doctor            print what the lab uses, and whether it is ready
+#   tests/lab/lab.sh python X.Y        print the path of a pythonX.Y (PATH, then pyenv), fail when none
+#   tests/lab/lab.sh doctor            list every program the lab and the tests run, say what is missing
+#                                      (exit 1 then) and with which package
 #
 # Everything runs as root. Podman reads the project's own settings file (tests/lab/containers.conf)
 # through CONTAINERS_CONF; /etc/containers is never edited.
@@ -47,26 +49,81 @@ cmd_toolchain() {
     command -v "$py" >/dev/null || die "$py not found: install Python 3.11 or newer (apt-get install python3 python3-venv)."
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         || die "$py is Python $("$py" -c 'import platform; print(platform.python_version())'); the toolchain needs 3.11 or newer (set PYTHON=...)."
-    local missing=()
-    "$py" -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
-    command -v shellcheck >/dev/null || missing+=(shellcheck)
-    command -v git >/dev/null || missing+=(git)
-    if [ ${#missing[@]} -gt 0 ]; then
-        [ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}; install them (as root: apt-get install ${missing[*]})."
-        apt_install "${missing[@]}"
+    if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
+        need_root
+        apt_install python3-venv
     fi
+    install_deps "${TOOLCHAIN_DEPS[@]}"
+}
+
+# Every program the lab runs on the host, with the Debian package that provides it and who runs it.
+# A minimal Debian 12 lacks several (iptables above all: netavark execs it for every container on a
+# project network, and podman does not depend on it). `host` installs what is missing; `doctor` lists all.
+#   path-or-command|package|who calls it
+HOST_DEPS=(
+    "podman|podman|the lab's containers"
+    "runc|runc|podman's OCI runtime (crun fails on hybrid cgroups)"
+    "conmon|conmon|podman, to watch each container"
+    "/usr/lib/podman/netavark|netavark|podman, for dual-stack networks"
+    "/usr/lib/podman/aardvark-dns|aardvark-dns|netavark, for container names on lab networks"
+    "iptables|iptables|netavark, for IPv4 NAT and forwarding rules"
+    "ip6tables|iptables|netavark, for IPv6 NAT and forwarding rules"
+    "newuidmap|uidmap|podman, for user namespaces"
+    "debootstrap|debootstrap|tests/lab/lab.sh image"
+    "wget|wget|debootstrap, to download packages"
+    "gpgv|gpgv|debootstrap, to check the Release signature"
+    "/usr/share/keyrings/debian-archive-keyring.gpg|debian-archive-keyring|debootstrap, to check the Release signature"
+    "ip|iproute2|the tests, to read host addresses"
+)
+TOOLCHAIN_DEPS=(
+    "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
+    "git|git|ansible-test sanity, tests/sanity/run.sh"
+)
+REDIS_DEPS=(
+    "redis-server|redis-server|tests/cluster, molecule full_lab, make demo"
+    "redis-cli|redis-tools|tests/cluster, molecule full_lab, make demo"
+)
+
+# Python versions the host-side plugins support (managed hosts: RHEL 8's 3.6 up to the newest any supported
+# ansible-core targets). make matrix compiles and runs the host-side modules on each one found.
+MATRIX_TARGET_PYTHONS="3.6 3.7 3.8 3.9 3.10 3.11 3.12 3.13"
+
+target_python() {  # X.Y: the path of a working pythonX.Y, from pyenv's versions or PATH (pyenv's shims
+    local v=$1 p root          # only work for the versions pyenv has selected, so each is tried)
+    root=$(pyenv root 2>/dev/null || printf '%s' "${PYENV_ROOT:-$HOME/.pyenv}")
+    for p in "$root"/versions/"$v".*/bin/"python$v" "$(command -v "python$v" 2>/dev/null)"; do
+        [ -x "$p" ] && [ "$("$p" -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" = "$v" ] \
+            && { printf '%s' "$p"; return 0; }
+    done
+    return 1
+}
+
+have() {  # a command on PATH, or an absolute path that exists
+    case $1 in /*) [ -e "$1" ] ;; *) command -v "$1" >/dev/null ;; esac
+}
+
+missing_packages() {  # the packages of the deps (path|package|why) that are not there, once each
+    local dep path pkg out=()
+    for dep in "$@"; do
+        IFS='|' read -r path pkg _ <<<"$dep"
+        have "$path" || [[ " ${out[*]} " == *" $pkg "* ]] || out+=("$pkg")
+    done
+    [ ${#out[@]} -eq 0 ] || printf '%s\n' "${out[@]}"
+}
+
+install_deps() {  # deps...: apt-get the packages of those missing, then check again
+    local missing
+    mapfile -t missing < <(missing_packages "$@")
+    [ ${#missing[@]} -eq 0 ] && return 0
+    need_root
+    apt_install "${missing[@]}"
+    mapfile -t missing < <(missing_packages "$@")
+    [ ${#missing[@]} -eq 0 ] || die "still missing after apt-get install: ${missing[*]}"
 }
 
 cmd_host() {
     need_root
-    local missing=()
-    command -v podman >/dev/null || missing+=(podman)
-    command -v runc >/dev/null || missing+=(runc)
-    command -v debootstrap >/dev/null || missing+=(debootstrap)
-    command -v newuidmap >/dev/null || missing+=(uidmap)
-    # netavark does dual-stack networks; podman on Debian 12 recommends it but does not require it.
-    [ -x /usr/lib/podman/netavark ] || missing+=(netavark aardvark-dns)
-    [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
+    install_deps "${HOST_DEPS[@]}"
     podman info --format '{{.Host.OCIRuntime.Name}}' >/dev/null 2>&1 \
         || die "podman does not work on this host: $(podman info 2>&1 | tail -3)"
     say "podman $(podman version --format '{{.Client.Version}}') ready (runtime $(podman info --format '{{.Host.OCIRuntime.Name}}'), CONTAINERS_CONF=$CONTAINERS_CONF)"
@@ -183,7 +240,7 @@ cmd_jdk() {
 }
 
 cmd_redis() {
-    if ! command -v redis-server >/dev/null || ! command -v redis-cli >/dev/null; then
+    if [ -n "$(missing_packages "${REDIS_DEPS[@]}")" ]; then
         need_root
         # Debian's package starts a service on port 6379 when it can; the tests use their own servers and
         # ports, so keep invoke-rc.d from starting one (policy-rc.d exit 101), unless a policy already exists.
@@ -192,20 +249,56 @@ cmd_redis() {
             printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod 755 "$policy"
             trap 'rm -f /usr/sbin/policy-rc.d' EXIT
         fi
-        apt_install redis-server redis-tools
+        install_deps "${REDIS_DEPS[@]}"
     fi
     say "Redis for the cluster tests: $(redis-server --version | cut -d' ' -f1-3)"
 }
 
+doctor_table() {  # title deps...: one line per program, "ok" or the package that provides it
+    local dep path pkg why bad=0
+    printf '%s\n' "$1"; shift
+    for dep in "$@"; do
+        IFS='|' read -r path pkg why <<<"$dep"
+        if have "$path"; then
+            printf '  ok       %-48s %s\n' "$path" "$why"
+        else
+            printf '  MISSING  %-48s %s (apt-get install %s)\n' "$path" "$why" "$pkg"; bad=1
+        fi
+    done
+    return $bad
+}
+
 cmd_doctor() {
-    printf 'root:            %s\n' "$([ "$(id -u)" -eq 0 ] && echo yes || echo NO)"
-    printf 'podman:          %s\n' "$(podman version --format '{{.Client.Version}}' 2>/dev/null || echo missing)"
-    printf 'runc:            %s\n' "$(command -v runc || echo missing)"
-    printf 'debootstrap:     %s\n' "$(command -v debootstrap || echo missing)"
+    # Prints every program the lab and the tests run, and says what is missing; exits 1 when anything is.
+    local bad=0 py=${PYTHON:-python3} v
+    printf 'root:            %s\n' "$([ "$(id -u)" -eq 0 ] && echo yes || echo 'NO (the lab and make test need root)')"
+    [ "$(id -u)" -eq 0 ] || bad=1
+    if "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null \
+        && "$py" -c 'import ensurepip, venv' 2>/dev/null; then
+        printf 'python:          %s (%s, venv ok)\n' "$(command -v "$py")" "$("$py" -c 'import platform; print(platform.python_version())')"
+    else
+        printf 'python:          MISSING a Python 3.11+ with venv as %s (apt-get install python3 python3-venv)\n' "$py"; bad=1
+    fi
+    doctor_table 'toolchain (make venv, make sanity):' "${TOOLCHAIN_DEPS[@]}" || bad=1
+    doctor_table 'lab host (make lab, molecule, make demo):' "${HOST_DEPS[@]}" || bad=1
+    doctor_table 'real Redis (tests/cluster, full_lab):' "${REDIS_DEPS[@]}" || bad=1
+    printf 'JDK for the JVM checks:\n'
+    if v=$(find_jdk); then printf '  ok       %s\n' "$v"; else printf '  MISSING  OpenJDK 17 with jdk.compiler (apt-get install openjdk-17-jdk-headless)\n'; bad=1; fi
+    printf 'Pythons for managed-host tests (make matrix: sanity compile and host-side modules):\n'
+    for v in $MATRIX_TARGET_PYTHONS; do
+        if v_path=$(target_python "$v"); then printf '  ok       python%-6s %s\n' "$v" "$v_path"
+        else printf '  MISSING  python%-6s (pyenv install %s, or a python%s on PATH)\n' "$v" "$v" "$v"; bad=1; fi
+    done
     printf 'CONTAINERS_CONF: %s\n' "$CONTAINERS_CONF"
-    printf 'image:           %s (%s)\n' "$LAB_IMAGE" \
-        "$(podman image inspect --format '{{ index .Labels "dualstack.lab.recipe" }}' "$LAB_IMAGE" 2>/dev/null || echo 'not built')"
+    if have podman; then
+        printf 'podman runtime:  %s\n' "$(podman info --format '{{.Host.OCIRuntime.Name}}' 2>&1 | tail -1)"
+        printf 'image:           %s (%s)\n' "$LAB_IMAGE" \
+            "$(podman image inspect --format '{{ index .Labels "dualstack.lab.recipe" }}' "$LAB_IMAGE" 2>/dev/null || echo 'not built: make lab')"
+    fi
     printf 'recipe:          %s\n' "$(recipe_hash)"
+    if [ $bad -eq 0 ]; then printf 'doctor: everything the lab and the tests run is here\n'
+    else printf 'doctor: something is missing (above); make test and make demo install it themselves as root\n'; fi
+    return $bad
 }
 
 case "${1:-}" in
@@ -216,6 +309,7 @@ case "${1:-}" in
     network-rm) shift; cmd_network_rm "$@" ;;
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
+    python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,14p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

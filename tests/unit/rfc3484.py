@@ -9,7 +9,7 @@ scenario `protocol_preference` checks the same cases against real glibc in conta
 import functools
 import ipaddress
 
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import lookup
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import lookup
 
 
 def scope(address):

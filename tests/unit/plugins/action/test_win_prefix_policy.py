@@ -48,7 +48,7 @@ def writes(windows):
 
 
 def table(windows, store):
-    from ansible_collections.dualstack.redis.plugins.module_utils import netsh
+    from ansible_collections.dualstack.redis.plugins.plugin_utils import _netsh as netsh
 
     return {r.prefix: (r.precedence, r.label) for r in netsh.parse_prefix_policies(windows.netsh("int ipv6 show prefixpolicies store=" + store)["stdout"])}
 

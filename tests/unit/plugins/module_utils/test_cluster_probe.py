@@ -7,7 +7,7 @@ tests/cluster (redis-server on loopback).
 import pytest
 from redis import exceptions as rex
 
-from ansible_collections.dualstack.redis.plugins.module_utils import cluster_probe as cp
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 

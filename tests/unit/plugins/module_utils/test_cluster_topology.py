@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 
 # RESP2 CLUSTER SHARDS as redis-py returns it without decoding: flat key/value lists of bytes.
 SHARDS_RAW = [

@@ -5,8 +5,8 @@ import textwrap
 import pytest
 import rfc3484
 
-from ansible_collections.dualstack.redis.plugins.module_utils import gai_conf as gc
-from ansible_collections.dualstack.redis.plugins.module_utils import policy_table as pt
+from ansible_collections.dualstack.redis.plugins.module_utils import _gai_conf as gc
+from ansible_collections.dualstack.redis.plugins.module_utils import _policy_table as pt
 
 # Debian 12's /etc/gai.conf, abridged: every line commented out.
 DEBIAN_DEFAULT = textwrap.dedent(

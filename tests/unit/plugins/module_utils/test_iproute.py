@@ -3,7 +3,7 @@
 import pytest
 from ip_samples import IP_JSON
 
-from ansible_collections.dualstack.redis.plugins.module_utils import iproute
+from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
 
 
 def test_parse_and_up_addresses():

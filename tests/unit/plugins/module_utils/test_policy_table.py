@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import policy_table as pt
+from ansible_collections.dualstack.redis.plugins.module_utils import _policy_table as pt
 
 
 @pytest.mark.parametrize(

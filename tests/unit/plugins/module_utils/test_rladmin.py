@@ -6,7 +6,7 @@ reference notes): invented values, real layouts.
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
 # The reference example: uneven widths, a comma-joined external list, a blank cell, a DOWN status.
 DEFAULT = """CLUSTER NODES:

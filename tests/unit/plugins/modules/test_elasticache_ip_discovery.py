@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
 
-from ansible_collections.dualstack.redis.plugins.module_utils import elasticache as ec
+from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
 from ansible_collections.dualstack.redis.plugins.modules import elasticache_ip_discovery as module
 
 REGION = "eu-west-1"

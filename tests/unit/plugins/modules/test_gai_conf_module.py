@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import gai_conf as gc
+from ansible_collections.dualstack.redis.plugins.module_utils import _gai_conf as gc
 from ansible_collections.dualstack.redis.plugins.modules import gai_conf
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import re_module
+from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
 from ansible_collections.dualstack.redis.plugins.modules import re_node_address, re_node_demote, re_node_info
 
 STATUS = """CLUSTER NODES:

@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ElastiCache IP discovery: read the setting, decide, change it. Takes a boto3 ``elasticache`` client.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 The AWS side, from the ElastiCache API: ``IpDiscovery`` (ipv4 | ipv6) is read from DescribeReplicationGroups
 or DescribeCacheClusters and changed with ModifyReplicationGroup or ModifyCacheCluster. ``NetworkType``
 (ipv4 | ipv6 | dual_stack) is chosen at creation and cannot change, and it bounds what IP discovery can be.
 A resource created before IP discovery existed has neither field: it behaves as ipv4.
 """
-
-from __future__ import annotations
 
 import time
 

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Address-selection policy tables (RFC 3484 / RFC 6724): prefixes, default tables, wanted tables.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 Pure functions over plain data, shared by the Linux (gai.conf) and Windows (netsh prefix policy)
 plugins. Only the standard library's ``ipaddress`` is used, so modules that import this need nothing
 installed on the managed host.
@@ -14,8 +16,6 @@ Terms used throughout the collection:
 - a *row* is one (prefix, precedence, label) entry; glibc's precedence table has no labels;
 - ``prefer`` is ``ipv4``, ``ipv6`` or ``system`` (the platform's own default table).
 """
-
-from __future__ import annotations
 
 import ipaddress
 import re

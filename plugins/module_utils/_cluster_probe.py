@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The I/O side of cluster_ip_discovery: read a Redis Cluster's topology from every node and wait.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 One *poll* asks the given node, then every node it names, for the topology (CLUSTER SHARDS, falling
 back to CLUSTER SLOTS, then CLUSTER NODES). Each answer is a *view*; a node counts as converged only
 when every view reports it on the wanted family, because a client may bootstrap from any node.
@@ -10,13 +12,11 @@ A ``Probe`` keeps one connection per node for the whole run (a new one only when
 address changes, which also proves the new address answers).
 """
 
-from __future__ import annotations
-
 import datetime
 import time
 import traceback
 
-from ansible_collections.dualstack.redis.plugins.module_utils import cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 
 try:
     import redis

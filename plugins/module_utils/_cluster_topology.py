@@ -3,13 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Redis Cluster topology from CLUSTER SHARDS, CLUSTER SLOTS or CLUSTER NODES replies. No I/O.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 Replies may come as redis-py returns them: bytes or str, RESP2 flat key/value lists or already-parsed
 dicts. Every reader returns the same node dicts: ``id``, ``ip``, ``port``, ``role`` (``master`` or
 ``replica``), ``endpoint``, ``hostname`` (or None) and ``family`` (``ipv4``, ``ipv6``, or ``hostname``
 when the node is announced by name only, as ElastiCache does with TLS).
 """
-
-from __future__ import annotations
 
 import ipaddress
 

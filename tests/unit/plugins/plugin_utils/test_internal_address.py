@@ -3,7 +3,7 @@
 import pytest
 
 from ansible_collections.dualstack.redis.plugins.filter.internal_address_plan import FilterModule
-from ansible_collections.dualstack.redis.plugins.module_utils.internal_address import plan_internal_addresses
+from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
 
 
 def node(node_id, address, ok=True, external=None):

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Reading and atomically replacing small text files from a module, with backup and diff."""
+"""Reading and atomically replacing small text files from a module, with backup and diff.
 
-from __future__ import annotations
+Private to dualstack.redis: not a public API, may change in any release.
+"""
 
 import os
 import tempfile

@@ -1,13 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The I/O side of the Redis Enterprise modules: run rladmin, fail with its own output."""
+"""The I/O side of the Redis Enterprise modules: run rladmin, fail with its own output.
 
-from __future__ import annotations
+Private to dualstack.redis: not a public API, may change in any release.
+"""
 
 import os
 
-from ansible_collections.dualstack.redis.plugins.module_utils import rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
 RLADMIN_ARGS = dict(rladmin_path=dict(type="path", default=rl.DEFAULT_RLADMIN))
 

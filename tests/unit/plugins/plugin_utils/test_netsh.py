@@ -2,8 +2,8 @@
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import netsh
-from ansible_collections.dualstack.redis.plugins.module_utils import policy_table as pt
+from ansible_collections.dualstack.redis.plugins.plugin_utils import _netsh as netsh
+from ansible_collections.dualstack.redis.plugins.module_utils import _policy_table as pt
 
 ENGLISH = """Querying active state...
 

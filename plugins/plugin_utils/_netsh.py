@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Windows prefix policies through ``netsh interface ipv6``: parse the table, plan the commands.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 No I/O. Facts this follows (Microsoft's netsh reference):
 
 - ``netsh interface ipv6 show prefixpolicies store=active|persistent`` lists rows of precedence,
@@ -18,7 +20,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import PolicyRow, format_prefix, prefix_key
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import PolicyRow, format_prefix, prefix_key
 
 STORES = ("active", "persistent")
 NETSH = "netsh interface ipv6"

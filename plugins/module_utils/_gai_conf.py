@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """glibc's ``/etc/gai.conf``: parse it as glibc does, find what glibc ignores, plan our changes.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 No I/O: functions take and return text. Facts this follows (glibc ``sysdeps/posix/getaddrinfo.c``):
 
 - ``#`` starts a comment anywhere on a line; a line is ``keyword value1 value2``, the rest is ignored.
@@ -18,12 +20,10 @@ other line alone, except active ``precedence`` lines outside the block for a pre
 those are commented out with a marker (and put back by ``state=absent``).
 """
 
-from __future__ import annotations
-
 import difflib
 import ipaddress
 
-from ansible_collections.dualstack.redis.plugins.module_utils.policy_table import (
+from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import (
     GLIBC_CATCH_ALL_LABEL,
     GLIBC_CATCH_ALL_PRECEDENCE,
     GLIBC_LABEL,

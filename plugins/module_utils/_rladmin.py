@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Redis Enterprise Software's ``rladmin``: read its tables, plan node address changes.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 No I/O: functions take rladmin's output text and return plain data, or take wanted state and return
 the argv lists to run. What the parsers survive (all seen in published output):
 
@@ -14,8 +16,6 @@ the argv lists to run. What the parsers survive (all seen in published output):
 
 Rows are read by matching each column with what its values look like, not by character positions.
 """
-
-from __future__ import annotations
 
 import ipaddress
 import re

@@ -1,9 +1,10 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Addresses on Linux interfaces, from ``ip -j addr show`` output: find, plan add/remove. No I/O."""
+"""Addresses on Linux interfaces, from ``ip -j addr show`` output: find, plan add/remove. No I/O.
 
-from __future__ import annotations
+Private to dualstack.redis: not a public API, may change in any release.
+"""
 
 import ipaddress
 import json

@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pre-flight planning for changing the internal address of Redis Enterprise nodes, one at a time.
 
+Private to dualstack.redis: not a public API, may change in any release.
+
 Pure function over what the play gathered: the cluster as ``rladmin status nodes`` shows it and, per
 inventory host, which node it is and which address it should get. It finds every reason not to start
 (all of them, for one report) and says, per host, what to do and from which other host to run the
