@@ -21,7 +21,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units cluster lint molecule molecule-all bench build changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units cluster lint molecule molecule-all bench build community changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -74,6 +74,9 @@ bench: lab collection-path ## benchmarks, printed as ratios against a floor meas
 
 build: venv ## the collection tarball, as it would be published
 	ansible-galaxy collection build --force --output-path "$(BUILD)/dist" .
+
+community: venv ## Galaxy's importer and antsibull-docs on the built collection: no error, no warning (own venv; no root)
+	tests/community/run.sh
 
 changelog: venv ## lint the changelog fragments and render CHANGELOG.rst
 	antsibull-changelog lint

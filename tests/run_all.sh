@@ -90,6 +90,7 @@ changelog_check() {  # the fragments lint clean, and CHANGELOG.rst is what they 
 
 run_stage changelog count_one changelog_check
 run_stage build count_one check_build
+run_stage community count_one tests/community/run.sh
 if [ ${#scenarios[@]} -gt 0 ]; then
     tests/lab/lab.sh host >"$logs/lab.log" 2>&1 && tests/lab/lab.sh image >>"$logs/lab.log" 2>&1
     lab_rc=$?

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Run `ansible-test sanity` (every test, empty ignore file) on a copy of the collection laid out as
+# Run `ansible-test sanity` (every test, no ignore file) on a copy of the collection laid out as
 # ansible_collections/dualstack/redis, as ansible-test requires. Works offline from the get-pip host:
 # see tests/sanity/get_pip_offline.py. Extra arguments go to ansible-test (e.g. --test pep8).
 set -euo pipefail
