@@ -74,6 +74,7 @@ HOST_DEPS=(
     "gpgv|gpgv|debootstrap, to check the Release signature"
     "/usr/share/keyrings/debian-archive-keyring.gpg|debian-archive-keyring|debootstrap, to check the Release signature"
     "ip|iproute2|the tests, to read host addresses"
+    "umount|mount|podman, to unmount a container's storage"
 )
 TOOLCHAIN_DEPS=(
     "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
