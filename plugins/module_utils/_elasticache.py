@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""ElastiCache IP discovery: read the setting, decide, change it. Takes a boto3 ``elasticache`` client.
+"""ElastiCache IP discovery: read the setting, decide, change it. Takes a boto3 ``elasticache`` client
+(retries are the client's own: see _aws.client_config()).
 
 Private to dualstack.redis: not a public API, may change in any release.
 
@@ -31,7 +32,7 @@ ALLOWED = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "dual_stack": ("ipv4", "ipv6")}
 def describe(client, kind, resource_id):
     """The resource as DescribeReplicationGroups / DescribeCacheClusters returns it."""
     spec = KINDS[kind]
-    reply = getattr(client, spec["describe"])(aws_retry=True, **{spec["id_param"]: resource_id})
+    reply = getattr(client, spec["describe"])(**{spec["id_param"]: resource_id})
     items = reply.get(spec["list_key"]) or []
     if not items:
         raise LookupError("%s %s not found" % (spec["label"], resource_id))
@@ -67,12 +68,16 @@ def modify(client, kind, resource_id, wanted, apply_immediately):
     """Ask for the change; returns the resource as the Modify call returns it."""
     spec = KINDS[kind]
     reply = getattr(client, spec["modify"])(
-        aws_retry=True, IpDiscovery=wanted, ApplyImmediately=apply_immediately, **{spec["id_param"]: resource_id})
+        IpDiscovery=wanted, ApplyImmediately=apply_immediately, **{spec["id_param"]: resource_id})
     return reply[spec["result_key"]]
 
 
-def wait_applied(client, kind, resource_id, wanted, timeout, delay, clock=time.monotonic, sleep=time.sleep):
-    """Describe every ``delay`` s until the resource is available with ``wanted``; (resource, done) at the end."""
+def wait_applied(client, kind, resource_id, wanted, timeout, delay, clock=None, sleep=None):
+    """Describe every ``delay`` s until the resource is available with ``wanted``; (resource, done) at the end.
+
+    ``clock`` and ``sleep`` default to time.monotonic and time.sleep, looked up at each call."""
+    clock = clock or time.monotonic
+    sleep = sleep or time.sleep
     deadline = clock() + timeout
     while True:
         resource = describe(client, kind, resource_id)

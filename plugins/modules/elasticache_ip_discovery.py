@@ -22,13 +22,11 @@ description:
 author:
   - dualstack.redis maintainers (@dualstack)
 requirements:
-  - boto3 and botocore, on the host the module runs on (usually the controller)
+  - boto3 and botocore 1.34 or later, on the host the module runs on (usually the controller)
 extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._attributes.FULL
-  - amazon.aws.common.modules
-  - amazon.aws.region.modules
-  - amazon.aws.boto3
+  - dualstack.redis._aws
 attributes:
   platform:
     description: Target OS/families that can be operated against.
@@ -109,6 +107,17 @@ EXAMPLES = r"""
     profile: staging
     region: eu-west-1
     wait: true
+
+# Under AWX the Amazon Web Services credential sets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and
+# AWS_SECURITY_TOKEN, which the module reads when the task gives no keys.
+- name: Through a VPC interface endpoint, with fewer retries and a shorter timeout
+  dualstack.redis.elasticache_ip_discovery:
+    replication_group_id: orders-cache
+    ip_discovery: ipv4
+    region: us-east-1
+    endpoint_url: https://vpce-0123456789abcdef0-abcdefgh.elasticache.us-east-1.vpce.amazonaws.com
+    aws_retries: 2
+    aws_timeout: 20
 """
 
 RETURN = r"""
@@ -142,33 +151,53 @@ cache_cluster:
   returned: when O(cache_cluster_id) is given
   type: dict
   sample: {cache_cluster_id: sessions-dev, ip_discovery: ipv4, network_type: dual_stack, cache_cluster_status: available}
+error:
+  description: The AWS API's error, when a call failed with one (the message names it too).
+  returned: on failure, when the AWS API answered with an error
+  type: dict
+  contains:
+    code:
+      description: The API's error code.
+      type: str
+    message:
+      description: The API's error message.
+      type: str
+  sample: {code: InvalidReplicationGroupState, message: Replication group must be in available state}
 """
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
-from ansible_collections.amazon.aws.plugins.module_utils.botocore import is_boto3_error_code
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
-
+from ansible_collections.dualstack.redis.plugins.module_utils import _aws as aws
 from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
 
 try:
-    import botocore
-except ImportError:  # AnsibleAWSModule reports a missing botocore
-    pass
+    from botocore.exceptions import BotoCoreError, ClientError
+except ImportError:  # aws.check_library() reports it
+    BotoCoreError = ClientError = None
+
+
+def fail_aws(module, exc, msg, **result):
+    """Fail with ``msg: Code: message (HTTP status)`` and, for an API error, ``error``: no traceback."""
+    details = aws.error_details(exc)
+    if details:
+        result["error"] = details
+    module.fail_json(msg="%s: %s" % (msg, aws.error_text(exc)), **result)
 
 
 def main():
-    module = AnsibleAWSModule(
-        argument_spec=dict(
-            replication_group_id=dict(type="str"),
-            cache_cluster_id=dict(type="str"),
-            ip_discovery=dict(type="str", required=True, choices=["ipv4", "ipv6"]),
-            apply_immediately=dict(type="bool", default=True),
-            wait=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=1200),
-            wait_delay=dict(type="int", default=15),
-        ),
+    argument_spec = dict(
+        replication_group_id=dict(type="str"),
+        cache_cluster_id=dict(type="str"),
+        ip_discovery=dict(type="str", required=True, choices=["ipv4", "ipv6"]),
+        apply_immediately=dict(type="bool", default=True),
+        wait=dict(type="bool", default=False),
+        wait_timeout=dict(type="int", default=1200),
+        wait_delay=dict(type="int", default=15),
+    )
+    argument_spec.update(aws.argument_spec())
+    module = AnsibleModule(
+        argument_spec=argument_spec,
         mutually_exclusive=[("replication_group_id", "cache_cluster_id")],
         required_one_of=[("replication_group_id", "cache_cluster_id")],
         supports_check_mode=True,
@@ -182,14 +211,23 @@ def main():
         module.fail_json(msg="give a non-empty replication_group_id or cache_cluster_id")
     if params["wait_timeout"] < 0 or params["wait_delay"] < 1:
         module.fail_json(msg="wait_timeout must be 0 or more and wait_delay 1 or more seconds")
+    problem = aws.check_params(params)
+    if problem:
+        module.fail_json(msg=problem)
+    aws.check_library(module)
 
-    client = module.client("elasticache", retry_decorator=AWSRetry.jittered_backoff())
+    try:
+        client, region = aws.client(params, "elasticache")
+    except aws.AWSSetupError as exc:
+        module.fail_json(msg=str(exc))
     try:
         resource = ec.describe(client, kind, resource_id)
-    except (LookupError, is_boto3_error_code(ec.KINDS[kind]["not_found"])):
-        module.fail_json(msg="%s %s not found in region %s" % (label, resource_id, module.region))
-    except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:  # pylint: disable=duplicate-except
-        module.fail_json_aws(exc, msg="cannot read %s %s" % (label, resource_id))
+    except LookupError:
+        module.fail_json(msg="%s %s not found in region %s" % (label, resource_id, region))
+    except (ClientError, BotoCoreError) as exc:
+        if aws.error_code(exc) == ec.KINDS[kind]["not_found"]:
+            module.fail_json(msg="%s %s not found in region %s" % (label, resource_id, region))
+        fail_aws(module, exc, "cannot read %s %s" % (label, resource_id))
 
     before = ec.settings(kind, resource)
     result = dict(changed=False, before=before, after=dict(before))
@@ -208,8 +246,8 @@ def main():
                         result["after"] = ec.settings(kind, resource)
                         module.fail_json(msg="%s %s did not report ip_discovery %s and status available within %ds"
                                              % (label, resource_id, wanted, params["wait_timeout"]), **result)
-            except (botocore.exceptions.ClientError, botocore.exceptions.BotoCoreError) as exc:
-                module.fail_json_aws(exc, msg="cannot change IP discovery of %s %s to %s" % (label, resource_id, wanted))
+            except (ClientError, BotoCoreError, LookupError) as exc:
+                fail_aws(module, exc, "cannot change IP discovery of %s %s to %s" % (label, resource_id, wanted))
             # The Modify reply may still show the old value while the change is under way: after says what
             # was asked for and accepted, with the status the API reported.
             result["after"] = dict(ec.settings(kind, resource), ip_discovery=wanted)

@@ -1,40 +1,112 @@
 """elasticache_ip_discovery against botocore's Stubber: the real client, serializer checks and service model.
 
-Stubber refuses a call that was not expected (and checks the parameters of those that were) and validates
-every canned response against botocore's ElastiCache model, so these tests catch wrong operation names,
-parameter names and response keys. No AWS account is involved.
+The module makes its client the way it does in production (boto3 Session, region, endpoint, retries,
+timeouts); the ``aws`` fixture only puts a Stubber on that client as it is made. Stubber refuses a call that
+was not expected (and checks the parameters of those that were) and validates every canned response against
+botocore's ElastiCache model, so these tests catch wrong operation names, parameter names and response keys.
+The retry and timeout tests use a small query-API server on loopback instead, since Stubber answers before
+botocore's retry handler runs. No AWS account is involved, and nothing leaves this machine: the
+environment's AWS variables and config files are replaced, and the EC2 metadata service is switched off.
 """
 
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import boto3
+import botocore.endpoint
 import pytest
 from botocore.stub import Stubber
 
-from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import RetryingBotoClientWrapper
-
+from ansible_collections.dualstack.redis.plugins.module_utils import _aws as aws_utils
 from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
 from ansible_collections.dualstack.redis.plugins.modules import elasticache_ip_discovery as module
 
 REGION = "eu-west-1"
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"
+TOKEN = "FwoGZXIvYXdzEXAMPLESESSIONTOKEN"
+
+
+class FakeAWS:
+    """Queues Stubber expectations, and puts them on each client the module makes."""
+
+    def __init__(self):
+        self.expected = []
+        self.made = []  # (client, the session that made it, the keyword arguments of Session.client())
+        self.stubbers = []
+
+    def add_response(self, *args, **kwargs):
+        self.expected.append(("add_response", args, kwargs))
+
+    def add_client_error(self, *args, **kwargs):
+        self.expected.append(("add_client_error", args, kwargs))
+
+    def wrap(self, original):
+        def client(session, service, **kwargs):
+            made = original(session, service, **kwargs)
+            stubber = Stubber(made)
+            for method, args, kw in self.expected:
+                getattr(stubber, method)(*args, **kw)
+            stubber.activate()
+            self.made.append((made, session, kwargs))
+            self.stubbers.append(stubber)
+            return made
+
+        return client
+
+    @property
+    def client(self):
+        assert len(self.made) == 1, "the module made %d clients" % len(self.made)
+        return self.made[0][0]
+
+
+class FakeClock:
+    """time.monotonic and time.sleep for the module's wait: sleeping moves the clock on at once."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
 
 
 @pytest.fixture
-def stub(monkeypatch):
-    client = boto3.client("elasticache", region_name=REGION, aws_access_key_id="AKIDEXAMPLE",
-                          aws_secret_access_key="secret")
-    stubber = Stubber(client)
-    made = []
+def clean_env(monkeypatch, tmp_path):
+    """No AWS_* variable from the machine, empty AWS config files, no EC2 metadata service."""
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    config = tmp_path / "aws-config"
+    config.write_text("")
+    credentials = tmp_path / "aws-credentials"
+    credentials.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return tmp_path
 
-    def fake_client(self, service, retry_decorator=None, **_kwargs):
-        made.append(service)
-        return RetryingBotoClientWrapper(client, retry_decorator) if retry_decorator else client
 
-    monkeypatch.setattr(AnsibleAWSModule, "client", fake_client)
-    monkeypatch.setattr(ec.time, "sleep", lambda _s: None)
-    with stubber:
-        yield stubber
+@pytest.fixture
+def stub(monkeypatch, clean_env):
+    fake = FakeAWS()
+    monkeypatch.setattr(boto3.session.Session, "client", fake.wrap(boto3.session.Session.client))
+    monkeypatch.setattr(ec, "time", FakeClock())  # the wait's clock only: botocore keeps the real one
+    yield fake
+    for stubber in fake.stubbers:
         stubber.assert_no_pending_responses()
-    assert made in ([], ["elasticache"])
+    assert len(fake.made) <= 1
+    if fake.expected:
+        assert fake.made, "the module made no client"
+
+
+@pytest.fixture
+def run_module(run_in_process):
+    return run_in_process
 
 
 def group(ip_discovery="ipv4", network_type="dual_stack", status="available", **extra):
@@ -57,13 +129,16 @@ def cache_cluster(ip_discovery="ipv4", network_type="dual_stack", status="availa
 
 def args(**kw):
     base = dict(replication_group_id="orders", ip_discovery="ipv6", region=REGION,
-                access_key="AKIDEXAMPLE", secret_key="secret")
+                access_key="AKIDEXAMPLE", secret_key=SECRET)
     base.update(kw)
-    return base
+    return {k: v for k, v in base.items() if v is not None}
 
 
 def expect_describe_group(stub, **kw):
     stub.add_response("describe_replication_groups", {"ReplicationGroups": [group(**kw)]}, {"ReplicationGroupId": "orders"})
+
+
+# --- the module's behaviour ------------------------------------------------------------------------
 
 
 def test_changes_a_replication_group_once(stub, run_module):
@@ -119,14 +194,27 @@ def test_missing_replication_group(stub, run_module):
     assert result["msg"] == "replication group orders not found in region %s" % REGION
 
 
-def test_api_error_on_modify_is_reported_with_its_code(stub, run_module):
+def test_api_error_on_modify_is_one_line_with_its_code_and_message(stub, run_module):
     expect_describe_group(stub, ip_discovery="ipv4")
     stub.add_client_error("modify_replication_group", service_error_code="InvalidReplicationGroupState",
                           service_message="Replication group must be in available state", http_status_code=400)
     failed, result = run_module(module, args())
     assert failed
-    assert "cannot change IP discovery of replication group orders to ipv6" in result["msg"]
-    assert "InvalidReplicationGroupState" in result["msg"] or result.get("error", {}).get("code") == "InvalidReplicationGroupState"
+    assert result["msg"] == ("cannot change IP discovery of replication group orders to ipv6: InvalidReplicationGroupState: "
+                             "Replication group must be in available state (HTTP 400)")
+    assert result["error"] == {"code": "InvalidReplicationGroupState", "message": "Replication group must be in available state"}
+    assert "exception" not in result and "\n" not in result["msg"]
+
+
+def test_api_error_on_describe_is_one_line_with_its_code_and_message(stub, run_module):
+    stub.add_client_error("describe_replication_groups", service_error_code="AccessDenied",
+                          service_message="User: arn:aws:iam::123456789012:user/ops is not authorized to perform: "
+                                          "elasticache:DescribeReplicationGroups", http_status_code=403)
+    failed, result = run_module(module, args())
+    assert failed
+    assert result["msg"].startswith("cannot read replication group orders: AccessDenied: User: arn:aws:iam::")
+    assert result["msg"].endswith("elasticache:DescribeReplicationGroups (HTTP 403)")
+    assert result["error"]["code"] == "AccessDenied" and "exception" not in result
 
 
 def test_cache_cluster_is_changed_with_modify_cache_cluster(stub, run_module):
@@ -134,8 +222,8 @@ def test_cache_cluster_is_changed_with_modify_cache_cluster(stub, run_module):
                       {"CacheClusterId": "sessions"})
     stub.add_response("modify_cache_cluster", {"CacheCluster": cache_cluster(ip_discovery="ipv4", status="modifying")},
                       {"CacheClusterId": "sessions", "IpDiscovery": "ipv4", "ApplyImmediately": False})
-    failed, result = run_module(module, dict(cache_cluster_id="sessions", ip_discovery="ipv4", apply_immediately=False,
-                                             region=REGION, access_key="AKIDEXAMPLE", secret_key="secret"))
+    failed, result = run_module(module, args(replication_group_id=None, cache_cluster_id="sessions", ip_discovery="ipv4",
+                                             apply_immediately=False))
     assert not failed and result["changed"] is True
     assert result["cache_cluster"]["cache_cluster_id"] == "sessions"
     assert any("maintenance window" in w for w in result["warnings"])
@@ -144,8 +232,7 @@ def test_cache_cluster_is_changed_with_modify_cache_cluster(stub, run_module):
 def test_member_of_a_replication_group_is_refused(stub, run_module):
     stub.add_response("describe_cache_clusters",
                       {"CacheClusters": [cache_cluster(ReplicationGroupId="orders")]}, {"CacheClusterId": "sessions"})
-    failed, result = run_module(module, dict(cache_cluster_id="sessions", ip_discovery="ipv6", region=REGION,
-                                             access_key="AKIDEXAMPLE", secret_key="secret"))
+    failed, result = run_module(module, args(replication_group_id=None, cache_cluster_id="sessions"))
     assert failed and "use replication_group_id: orders" in result["msg"]
 
 
@@ -161,9 +248,7 @@ def test_wait_reads_until_available_with_the_new_value(stub, run_module):
     assert result["after"] == {"ip_discovery": "ipv6", "network_type": "dual_stack", "status": "available"}
 
 
-def test_wait_fails_at_its_timeout(stub, run_module, monkeypatch):
-    ticks = iter(range(0, 1000, 5))
-    monkeypatch.setattr(ec.time, "monotonic", lambda: next(ticks))
+def test_wait_fails_at_its_timeout(stub, run_module):
     expect_describe_group(stub, ip_discovery="ipv4")
     stub.add_response("modify_replication_group", {"ReplicationGroup": group(status="modifying")},
                       {"ReplicationGroupId": "orders", "IpDiscovery": "ipv6", "ApplyImmediately": True})
@@ -181,8 +266,251 @@ def test_wait_fails_at_its_timeout(stub, run_module, monkeypatch):
     (dict(replication_group_id=" "), "give a non-empty replication_group_id or cache_cluster_id"),
     (dict(ip_discovery="dual_stack"), "value of ip_discovery must be one of"),
     (dict(wait_delay=0), "wait_delay 1 or more"),
+    (dict(aws_retries=-1), "aws_retries must be 0 or more, not -1"),
+    (dict(aws_timeout=0), "aws_timeout must be 1 or more seconds, not 0"),
+    (dict(secret_key=None), "access_key is set but secret_key is not"),
+    (dict(profile="staging"), "give either profile (staging) or access_key and secret_key, not both"),
 ])
 def test_bad_input_fails_before_any_call(stub, run_module, extra, message):
-    given = {k: v for k, v in args(**extra).items() if v is not None}
-    failed, result = run_module(module, given)
-    assert failed and message in result["msg"]
+    failed, result = run_module(module, args(**extra))
+    assert failed and message in result["msg"], result["msg"]
+    assert stub.made == []
+
+
+# --- the AWS connection ----------------------------------------------------------------------------
+
+
+def test_region_from_the_option(stub, run_module, monkeypatch):
+    monkeypatch.setenv("AWS_REGION", "us-west-2")
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(region="ap-south-1"))
+    assert not failed, result
+    assert stub.client.meta.region_name == "ap-south-1"
+    assert stub.client.meta.endpoint_url == "https://elasticache.ap-south-1.amazonaws.com"
+
+
+@pytest.mark.parametrize("env,region", [
+    ({"AWS_REGION": "us-west-2", "AWS_DEFAULT_REGION": "eu-central-1"}, "us-west-2"),
+    ({"AWS_DEFAULT_REGION": "eu-central-1"}, "eu-central-1"),
+])
+def test_region_from_the_environment(stub, run_module, monkeypatch, env, region):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(region=None))
+    assert not failed, result
+    assert stub.client.meta.region_name == region
+
+
+def test_region_and_credentials_from_a_profile(stub, run_module, clean_env):
+    (clean_env / "aws-config").write_text("[profile staging]\nregion = sa-east-1\n")
+    (clean_env / "aws-credentials").write_text("[staging]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = %s\n" % SECRET)
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(region=None, access_key=None, secret_key=None, profile="staging"))
+    assert not failed, result
+    assert stub.client.meta.region_name == "sa-east-1"
+    assert stub.made[0][1].get_credentials().access_key == "AKIDPROFILE"
+
+
+def test_no_region_anywhere_is_a_clear_error(stub, run_module):
+    failed, result = run_module(module, args(region=None))
+    assert failed
+    assert result["msg"] == ("no AWS region: set region (or the environment variable AWS_REGION or AWS_DEFAULT_REGION, "
+                             "or a region in the AWS profile)")
+    assert stub.made == []
+
+
+def test_unknown_profile_is_a_clear_error(stub, run_module):
+    failed, result = run_module(module, args(access_key=None, secret_key=None, profile="nosuch"))
+    assert failed and result["msg"] == "AWS profile nosuch is not in the AWS config or credentials file"
+
+
+def test_credentials_from_the_environment_as_awx_injects_them(stub, run_module, monkeypatch):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIDFROMAWX")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", SECRET)
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", TOKEN)
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(access_key=None, secret_key=None))
+    assert not failed, result
+    credentials = stub.made[0][1].get_credentials()
+    assert (credentials.access_key, credentials.secret_key, credentials.token) == ("AKIDFROMAWX", SECRET, TOKEN)
+
+
+def test_session_token_prefers_aws_session_token(stub, run_module, monkeypatch):
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "session-" + TOKEN)
+    monkeypatch.setenv("AWS_SECURITY_TOKEN", TOKEN)
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args())
+    assert not failed, result
+    assert stub.made[0][1].get_credentials().token == "session-" + TOKEN
+
+
+def test_secrets_never_reach_the_result(stub, run_module):
+    """secret_key and session_token are no_log: masked wherever they would appear, even in an error."""
+    stub.add_client_error("describe_replication_groups", service_error_code="InvalidClientTokenId",
+                          service_message="The security token %s included in the request is invalid" % TOKEN,
+                          http_status_code=403)
+    failed, result = run_module(module, dict(args(session_token=TOKEN), _ansible_verbosity=3))
+    assert failed and "InvalidClientTokenId" in result["msg"]
+    text = json.dumps(result)
+    assert SECRET not in text and TOKEN not in text
+    assert "********" in result["msg"]
+    specs = aws_utils.argument_spec()
+    assert specs["secret_key"]["no_log"] is True and specs["session_token"]["no_log"] is True
+
+
+def test_secret_key_aliases_are_no_log_too(stub, run_module):
+    expect_describe_group(stub, ip_discovery="ipv4", network_type="ipv4")
+    given = args(secret_key=None, aws_secret_access_key=SECRET, aws_session_token=TOKEN, ip_discovery="ipv6")
+    failed, result = run_module(module, dict(given, _ansible_verbosity=3))
+    assert failed and "network type ipv4" in result["msg"]
+    assert SECRET not in json.dumps(result) and TOKEN not in json.dumps(result)
+    assert stub.made[0][1].get_credentials().secret_key == SECRET
+
+
+def test_retries_timeouts_endpoint_and_certificates_reach_botocore(stub, run_module, clean_env):
+    bundle = clean_env / "ca.pem"
+    bundle.write_text("")
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(aws_retries=7, aws_timeout=12, endpoint_url="https://vpce.example.internal",
+                                             aws_ca_bundle=str(bundle)))
+    assert not failed, result
+    client, _session, kwargs = stub.made[0]
+    assert client.meta.config.retries == {"mode": "standard", "total_max_attempts": 8}
+    assert (client.meta.config.connect_timeout, client.meta.config.read_timeout) == (12, 12)
+    assert client.meta.endpoint_url == "https://vpce.example.internal"
+    assert kwargs["verify"] == str(bundle)
+
+
+def test_without_endpoint_url_botocore_reads_its_own_endpoint_settings(stub, run_module, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_ELASTICACHE", "https://elasticache.test.internal")
+    monkeypatch.setenv("AWS_URL", "https://not-read.example.internal")  # amazon.aws's name: not read
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args())
+    assert not failed, result
+    assert stub.client.meta.endpoint_url == "https://elasticache.test.internal"
+
+
+@pytest.mark.parametrize("extra,verify", [
+    (dict(), None),                                  # botocore's own bundle (or AWS_CA_BUNDLE)
+    (dict(validate_certs=False), False),
+    (dict(validate_certs=False, aws_ca_bundle="/etc/ssl/x.pem"), False),
+])
+def test_certificate_checks(stub, run_module, extra, verify):
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(**extra))
+    assert not failed, result
+    assert stub.made[0][2]["verify"] == verify
+    assert stub.client.meta.config.retries == {"mode": "standard", "total_max_attempts": 6}  # the default: 5 retries
+
+
+def test_missing_boto3_is_reported_with_what_to_install(stub, run_module, monkeypatch):
+    monkeypatch.setattr(aws_utils, "HAS_BOTO3", False)
+    monkeypatch.setattr(aws_utils, "BOTO3_IMPORT_ERROR", "Traceback: No module named 'boto3'")
+    failed, result = run_module(module, args())
+    assert failed and "boto3 and botocore" in result["msg"]
+
+
+# --- retries and timeouts, over HTTP on loopback ------------------------------------------------------
+
+
+class QueryAPI:
+    """An ElastiCache query-API endpoint on 127.0.0.1 that answers every call with ``reply(number)``."""
+
+    def __init__(self, reply):
+        self.calls = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.calls.append(time.monotonic())
+                status, body, delay = reply(len(outer.calls))
+                threading.Event().wait(delay)  # not time.sleep: no_backoff replaces it
+                data = body.encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client gave up (timeout test)
+                    pass
+
+            def log_message(self, *_args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(10)
+
+
+def xml_error(code, message):
+    return ('<ErrorResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/"><Error><Type>Sender</Type>'
+            '<Code>%s</Code><Message>%s</Message></Error><RequestId>r-1</RequestId></ErrorResponse>' % (code, message))
+
+
+def xml_groups(ip_discovery):
+    return ('<DescribeReplicationGroupsResponse xmlns="http://elasticache.amazonaws.com/doc/2015-02-02/">'
+            '<DescribeReplicationGroupsResult><ReplicationGroups><ReplicationGroup><ReplicationGroupId>orders'
+            '</ReplicationGroupId><Status>available</Status><IpDiscovery>%s</IpDiscovery><NetworkType>dual_stack'
+            '</NetworkType></ReplicationGroup></ReplicationGroups></DescribeReplicationGroupsResult>'
+            '<ResponseMetadata><RequestId>r-2</RequestId></ResponseMetadata></DescribeReplicationGroupsResponse>'
+            % ip_discovery)
+
+
+@pytest.fixture
+def no_backoff(clean_env, monkeypatch):
+    """botocore's retry backoff without the wait (botocore.endpoint sleeps between attempts)."""
+    monkeypatch.setattr(botocore.endpoint.time, "sleep", lambda _s: None)
+
+
+def test_throttling_is_retried_then_succeeds(no_backoff, run_module):
+    def reply(number):
+        if number <= 2:
+            return 400, xml_error("Throttling", "Rate exceeded"), 0
+        return 200, xml_groups("ipv6"), 0
+
+    with QueryAPI(reply) as api:
+        failed, result = run_module(module, args(endpoint_url=api.url, aws_retries=2))
+    assert not failed, result
+    assert result["changed"] is False and len(api.calls) == 3
+
+
+def test_retries_are_bounded_and_the_error_is_one_line(no_backoff, run_module):
+    with QueryAPI(lambda _n: (400, xml_error("Throttling", "Rate exceeded"), 0)) as api:
+        failed, result = run_module(module, args(endpoint_url=api.url, aws_retries=3))
+    assert failed
+    assert len(api.calls) == 4  # the first attempt and 3 retries
+    assert result["msg"] == "cannot read replication group orders: Throttling: Rate exceeded (HTTP 400)"
+    assert result["error"] == {"code": "Throttling", "message": "Rate exceeded"}
+
+
+def test_a_slow_endpoint_times_out_at_aws_timeout(no_backoff, run_module):
+    with QueryAPI(lambda _n: (200, xml_groups("ipv6"), 3)) as api:
+        started = time.monotonic()
+        failed, result = run_module(module, args(endpoint_url=api.url, aws_retries=0, aws_timeout=1))
+        took = time.monotonic() - started
+    assert failed and len(api.calls) == 1
+    assert result["msg"].startswith("cannot read replication group orders: ReadTimeoutError: Read timeout on endpoint URL")
+    assert api.url in result["msg"] and "\n" not in result["msg"]
+    assert took < 2.5
+
+
+def test_an_unreachable_endpoint_is_one_line(no_backoff, run_module):
+    with QueryAPI(lambda _n: (200, "", 0)) as api:
+        url = api.url
+    failed, result = run_module(module, args(endpoint_url=url, aws_retries=1))
+    assert failed
+    assert result["msg"].startswith("cannot read replication group orders: EndpointConnectionError: Could not connect")
+    assert url in result["msg"] and "exception" not in result
