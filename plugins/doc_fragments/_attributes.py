@@ -28,6 +28,10 @@ attributes:
   diff_mode:
     support: N/A
     details: This module changes nothing, so there is no diff.
+  idempotent:
+    description: Run again with the same arguments, it changes nothing and reports no change.
+    support: full
+    details: This module only reads; it never returns changed=true.
 """
 
     # Use together with the base fragment, for modules that support both modes completely.

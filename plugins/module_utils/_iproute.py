@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Addresses on Linux interfaces, from ``ip -j addr show`` output: find, plan add/remove. No I/O.
+"""Addresses on Linux interfaces, from ``ip -j addr show`` output: find, plan add/remove, predict. No I/O.
 
 Private to dualstack.redis: not a public API, may change in any release.
 """
@@ -48,6 +48,44 @@ def up_addresses(addresses):
     return [a["address"] for a in addresses if a["up"]]
 
 
+def interface_lines(addresses, interface):
+    """The addresses on ``interface`` as text lines ``ADDRESS/PREFIX dev INTERFACE``: IPv4 first, each family in address order."""
+    entries = [a for a in addresses if a["interface"] == interface]
+    entries.sort(key=lambda a: (ipaddress.ip_address(a["address"]).version, ipaddress.ip_address(a["address"]), a["prefix_length"]))
+    return ["%s/%d dev %s" % (a["address"], a["prefix_length"], interface) for a in entries]
+
+
+def predict(addresses, commands):
+    """The addresses as they will be once ``commands`` (from plan_present or plan_absent) have run.
+
+    ``ip addr add`` adds an entry, ``ip addr del`` removes one; the ``sysctl`` that sets promote_secondaries
+    changes no address (it is what keeps the secondaries when their primary goes).
+    """
+    predicted = [dict(a) for a in addresses]
+    for argv in commands:
+        if argv[:3] not in (["ip", "addr", "add"], ["ip", "addr", "del"]):
+            continue
+        text, prefix_length = argv[3].split("/")
+        address, interface = ipaddress.ip_address(text), argv[5]
+        if argv[2] == "del":
+            predicted = [a for a in predicted if not (a["interface"] == interface and ipaddress.ip_address(a["address"]) == address)]
+            continue
+        family = "ipv4" if address.version == 4 else "ipv6"
+        network = ipaddress.ip_network("%s/%s" % (address, prefix_length), strict=False)
+        secondary = family == "ipv4" and any(
+            a["interface"] == interface and a["family"] == "ipv4" and ipaddress.ip_address(a["address"]) in network
+            for a in predicted)
+        predicted.append(dict(
+            interface=interface,
+            up=any(a["up"] for a in predicted if a["interface"] == interface),
+            address=address.compressed,
+            prefix_length=int(prefix_length),
+            family=family,
+            secondary=secondary,
+        ))
+    return predicted
+
+
 def plan_present(addresses, address, interface, prefix_length):
     """argv that binds ``address/prefix_length`` to ``interface``; [] when it is bound already; error when bound elsewhere."""
     there = find(addresses, address)
@@ -73,8 +111,8 @@ def plan_absent(addresses, address, promote_values):
     needs_promote = False
     if there["family"] == "ipv4" and not there["secondary"]:
         network = ipaddress.ip_network("%s/%d" % (there["address"], there["prefix_length"]), strict=False)
-        siblings = [a for a in addresses if a["interface"] == there["interface"] and a["family"] == "ipv4"
-                    and a["secondary"] and ipaddress.ip_address(a["address"]) in network]
+        ipv4_here = [a for a in addresses if a["interface"] == there["interface"] and a["family"] == "ipv4"]
+        siblings = [a for a in ipv4_here if a["secondary"] and ipaddress.ip_address(a["address"]) in network]
         if siblings and "1" not in [str(v).strip() for v in promote_values]:
             needs_promote = True
             commands.append(["sysctl", "-q", "-w", "net.ipv4.conf.%s.promote_secondaries=1" % there["interface"]])

@@ -10,6 +10,9 @@ version_added: 0.1.0
 description:
   - Adds or removes one address with C(ip addr), idempotently, and reports the addresses bound to
     interfaces that are UP, so a caller can check in the same round trip that the address it needs works.
+  - To look without changing anything, use M(dualstack.redis.ip_address_info).
+  - In diff mode it returns the addresses of the interface concerned before and after, one line each
+    (C(198.18.50.11/24 dev eth0)); in check mode the after side is the prediction. No diff when nothing changes.
   - With O(like), the address goes on the interface holding that other address, with its prefix length
     (how a node's new internal address is put beside its old one).
   - Removing an interface's primary IPv4 address also deletes the secondary addresses of its subnet unless
@@ -30,9 +33,11 @@ options:
     type: str
     required: true
   state:
-    description: V(present) binds it, V(absent) removes it, V(query) only reports.
+    description:
+      - V(present) binds it, V(absent) removes it.
+      - V(query) was removed in 0.2.0; use M(dualstack.redis.ip_address_info) instead.
     type: str
-    choices: [present, absent, query]
+    choices: [present, absent]
     default: present
   interface:
     description: present. The interface; required unless O(like) is given.
@@ -49,6 +54,7 @@ options:
 notes:
   - Needs C(ip) (iproute2) and, for O(state=absent) of a primary IPv4 address with secondaries, a writable C(/proc/sys).
 seealso:
+  - module: dualstack.redis.ip_address_info
   - module: dualstack.redis.re_node_address
 """
 
@@ -64,11 +70,6 @@ EXAMPLES = r"""
     address: 10.0.0.11
     state: absent
     keep: 10.0.1.11
-
-- name: Where is 10.0.0.11?
-  dualstack.redis.ip_address:
-    address: 10.0.0.11
-    state: query
 """
 
 RETURN = r"""
@@ -77,7 +78,7 @@ bound:
   returned: always
   type: bool
 interface:
-  description: The interface holding O(address) (for V(absent) and V(query), before any change), or null.
+  description: The interface holding O(address) (for V(absent), before any change), or null.
   returned: always
   type: str
   sample: eth0
@@ -117,11 +118,21 @@ def read(module, ip):
     return None
 
 
+def diff(before, after, interface):
+    """Ansible's diff of ``interface``'s addresses, one ``ADDRESS/PREFIX dev INTERFACE`` line each."""
+    texts = []
+    for addresses in (before, after):
+        lines = iproute.interface_lines(addresses, interface)
+        texts.append("".join(line + "\n" for line in lines))
+    header = "addresses on %s" % interface
+    return dict(before=texts[0], after=texts[1], before_header=header, after_header=header)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
             address=dict(type="str", required=True),
-            state=dict(type="str", choices=["present", "absent", "query"], default="present"),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
             interface=dict(type="str"),
             prefix_length=dict(type="int"),
             like=dict(type="str"),
@@ -167,12 +178,16 @@ def main():
         where = dict(interface=interface, prefix_length=prefix_length)
     result = dict(changed=bool(commands), commands=commands,
                   interface=where["interface"] if where else None, prefix_length=where["prefix_length"] if where else None)
+    before = addresses
     if commands and not module.check_mode:
         for argv in commands:
             rc, out, err = module.run_command(argv)
             if rc != 0:
                 module.fail_json(msg="'%s' failed: %s" % (" ".join(argv), (err or out).strip()), **result)
         addresses = read(module, ip)
+    if commands and module._diff:
+        after = iproute.predict(before, commands) if module.check_mode else addresses
+        result["diff"] = diff(before, after, where["interface"])
     up = iproute.up_addresses(addresses)
     result["up_addresses"] = up
     if module.check_mode and commands:

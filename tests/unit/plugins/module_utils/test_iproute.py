@@ -42,3 +42,32 @@ def test_absent_of_a_secondary_or_ipv6_or_missing():
     assert iproute.plan_absent(addresses, "198.18.50.21", ["0", "0"]) == ([["ip", "addr", "del", "198.18.50.21/24", "dev", "eth0"]], False)
     assert iproute.plan_absent(addresses, "fd00:50::11", []) == ([["ip", "addr", "del", "fd00:50::11/64", "dev", "eth0"]], False)
     assert iproute.plan_absent(addresses, "198.18.50.99", ["0", "0"]) == ([], False)
+
+
+ETH0 = ["198.18.50.11/24 dev eth0", "198.18.50.21/24 dev eth0", "fd00:50::11/64 dev eth0"]
+
+
+def test_interface_lines_ipv4_first_in_address_order():
+    addresses = iproute.parse_addresses(IP_JSON)
+    assert iproute.interface_lines(addresses, "eth0") == ETH0
+    assert iproute.interface_lines(addresses, "lo") == ["127.0.0.1/8 dev lo", "::1/128 dev lo"]
+    assert iproute.interface_lines(addresses, "eth9") == []
+    addresses.append(dict(addresses[2], address="198.18.50.3", secondary=True))   # 3 < 11 as numbers, not as text
+    assert iproute.interface_lines(addresses, "eth0") == ["198.18.50.3/24 dev eth0"] + ETH0
+
+
+def test_predict_follows_the_plan_and_leaves_the_input_alone():
+    addresses = iproute.parse_addresses(IP_JSON)
+    copy = [dict(a) for a in addresses]
+    added = iproute.predict(addresses, iproute.plan_present(addresses, "198.18.50.31", "eth0", 24))
+    assert iproute.find(added, "198.18.50.31") == {"interface": "eth0", "up": True, "address": "198.18.50.31",
+                                                   "prefix_length": 24, "family": "ipv4", "secondary": True}
+    assert iproute.interface_lines(added, "eth0") == ETH0[:2] + ["198.18.50.31/24 dev eth0"] + ETH0[2:]
+    on_down = iproute.predict(addresses, iproute.plan_present(addresses, "fd00:9::9", "eth1", 64))
+    assert iproute.find(on_down, "fd00:9::9") == {"interface": "eth1", "up": False, "address": "fd00:9::9",
+                                                  "prefix_length": 64, "family": "ipv6", "secondary": False}
+    commands, needs = iproute.plan_absent(addresses, "198.18.50.11", ["0", "0"])
+    assert needs   # the sysctl in the plan changes no address; the secondary stays
+    assert iproute.interface_lines(iproute.predict(addresses, commands), "eth0") == ETH0[1:]
+    assert iproute.predict(addresses, []) == addresses
+    assert addresses == copy

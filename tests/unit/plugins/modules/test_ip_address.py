@@ -5,7 +5,11 @@ from ip_samples import IP_JSON
 
 from ansible_collections.dualstack.redis.plugins.modules import ip_address
 
-AFTER_ADD = IP_JSON.replace('"local": "fd00:50::11"', '"local": "fd00:50::11"}, {"family": "inet", "local": "198.18.50.31", "prefixlen": 24')
+# As the kernel lists them: the new address is a secondary of 198.18.50.0/24, after the other IPv4 addresses.
+AFTER_ADD = IP_JSON.replace('"local": "198.18.50.21", "prefixlen": 24, "secondary": true}',
+                            '"local": "198.18.50.21", "prefixlen": 24, "secondary": true}, '
+                            '{"family": "inet", "local": "198.18.50.31", "prefixlen": 24, "secondary": true}')
+assert AFTER_ADD.count("198.18.50.31") == 1
 AFTER_DEL = IP_JSON.replace('{"family": "inet", "local": "198.18.50.11", "prefixlen": 24}, ', "")
 
 
@@ -30,41 +34,109 @@ def system(monkeypatch):
     return state
 
 
-def test_present_like_the_old_address(system, run_module):
+def test_present_like_the_old_address(system, run_in_process):
     system["after"] = AFTER_ADD
-    failed, result = run_module(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11"})
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11"})
     assert not failed and result["changed"] and result["bound"]
     assert result["commands"] == [["ip", "addr", "add", "198.18.50.31/24", "dev", "eth0"]]
     assert "198.18.50.31" in result["up_addresses"]
 
 
-def test_present_again_changes_nothing(system, run_module):
-    failed, result = run_module(ip_address, {"address": "198.18.50.21", "like": "198.18.50.11"})
+def test_present_again_changes_nothing(system, run_in_process):
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.21", "like": "198.18.50.11"})
     assert not failed and not result["changed"] and result["bound"]
     assert [c for c in system["calls"] if c[1] != "-j"] == []
 
 
-def test_absent_promotes_then_deletes_and_keeps(system, run_module):
+def test_absent_promotes_then_deletes_and_keeps(system, run_in_process):
     system["after"] = AFTER_DEL
-    failed, result = run_module(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
     assert not failed and result["changed"] and not result["bound"]
     assert result["commands"] == [["sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1"],
                                   ["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"]]
 
 
-def test_absent_fails_when_keep_is_lost(system, run_module):
+def test_absent_fails_when_keep_is_lost(system, run_in_process):
     system["after"] = AFTER_DEL.replace("198.18.50.21", "198.18.50.77")
     system["sysctl"] = "1\n0\n"
-    failed, result = run_module(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
     assert failed and "198.18.50.21 is no longer bound to an UP interface after removing 198.18.50.11" in result["msg"]
 
 
-def test_check_mode_and_query_run_no_change(system, run_module):
-    failed, result = run_module(ip_address, {"address": "198.18.50.31", "interface": "eth0", "prefix_length": 24, "_ansible_check_mode": True})
+def test_check_mode_runs_no_change(system, run_in_process):
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "interface": "eth0", "prefix_length": 24, "_ansible_check_mode": True})
     assert not failed and result["changed"] and result["bound"]
-    failed, result = run_module(ip_address, {"address": "198.18.50.11", "state": "query"})
-    assert not failed and not result["changed"] and result["interface"] == "eth0" and result["prefix_length"] == 24
-    assert all(c[1:] == ["-j", "addr", "show"] for c in system["calls"])
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "_ansible_check_mode": True})
+    assert not failed and result["changed"] and not result["bound"]
+    assert result["interface"] == "eth0" and result["prefix_length"] == 24
+    assert [c for c in system["calls"] if c[1] != "-j" and c[:2] != ["sysctl", "-n"]] == []
+
+
+def test_state_query_is_gone(system, run_in_process):
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "query"})
+    assert failed and "state" in result["msg"] and "present, absent" in result["msg"]
+    assert system["calls"] == []
+
+
+# The addresses of eth0 in IP_JSON, as the diff shows them: IPv4 first, each family in address order.
+ETH0 = ["198.18.50.11/24 dev eth0", "198.18.50.21/24 dev eth0", "fd00:50::11/64 dev eth0"]
+ETH0_ADDED = ETH0[:2] + ["198.18.50.31/24 dev eth0"] + ETH0[2:]
+
+
+def text(lines):
+    return "".join(line + "\n" for line in lines)
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "real"])
+def test_present_diff(system, run_in_process, check_mode):
+    system["after"] = AFTER_ADD
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11",
+                                                 "_ansible_check_mode": check_mode, "_ansible_diff": True})
+    assert not failed and result["changed"]
+    assert result["diff"]["before"] == text(ETH0)
+    assert result["diff"]["after"] == text(ETH0_ADDED)
+    assert result["diff"]["before_header"] == result["diff"]["after_header"] == "addresses on eth0"
+    ran = [c for c in system["calls"] if c[1] != "-j"]
+    assert ran == ([] if check_mode else [["ip", "addr", "add", "198.18.50.31/24", "dev", "eth0"]])
+
+
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "real"])
+def test_absent_diff(system, run_in_process, check_mode):
+    system["after"] = AFTER_DEL
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21",
+                                                 "_ansible_check_mode": check_mode, "_ansible_diff": True})
+    assert not failed and result["changed"]
+    assert result["diff"]["before"] == text(ETH0)
+    assert result["diff"]["after"] == text(ETH0[1:])
+    assert any(c[:3] == ["ip", "addr", "del"] for c in system["calls"]) is not check_mode
+
+
+def test_real_diff_is_what_ip_reports_afterwards(system, run_in_process):
+    # The kernel also dropped the secondary: a real run's after side is read back, not predicted.
+    system["after"] = AFTER_DEL.replace('{"family": "inet", "local": "198.18.50.21", "prefixlen": 24, "secondary": true}, ', "")
+    assert "198.18.50.21" not in system["after"]
+    system["sysctl"] = "1\n0\n"
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "_ansible_diff": True})
+    assert not failed and result["changed"]
+    assert result["diff"]["after"] == text(ETH0[2:])
+
+
+@pytest.mark.parametrize("args", [
+    {"address": "198.18.50.21", "like": "198.18.50.11"},
+    {"address": "198.18.50.21", "interface": "eth0", "prefix_length": 24},
+    {"address": "198.18.50.99", "state": "absent"},
+], ids=["present-like", "present", "absent"])
+@pytest.mark.parametrize("check_mode", [True, False], ids=["check", "real"])
+def test_nothing_to_do_has_no_diff(system, run_in_process, args, check_mode):
+    failed, result = run_in_process(ip_address, dict(args, _ansible_check_mode=check_mode, _ansible_diff=True))
+    assert not failed and not result["changed"] and result["commands"] == []
+    assert "diff" not in result
+
+
+def test_no_diff_unless_asked(system, run_in_process):
+    system["after"] = AFTER_ADD
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11"})
+    assert not failed and result["changed"] and "diff" not in result
 
 
 @pytest.mark.parametrize("args, message", [
@@ -73,7 +145,7 @@ def test_check_mode_and_query_run_no_change(system, run_module):
     ({"address": "198.18.50.31"}, "needs interface and prefix_length, or like"),
     ({"address": "198.18.50.21", "interface": "eth1", "prefix_length": 24}, "already bound to eth0, not eth1"),
 ])
-def test_bad_input(system, run_module, args, message):
-    failed, result = run_module(ip_address, args)
+def test_bad_input(system, run_in_process, args, message):
+    failed, result = run_in_process(ip_address, args)
     assert failed and message in result["msg"]
     assert all(c[1:] == ["-j", "addr", "show"] for c in system["calls"])
