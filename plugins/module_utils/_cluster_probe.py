@@ -6,10 +6,10 @@
 Private to dualstack.redis: not a public API, may change in any release.
 
 One *poll* asks the given node, then every node it names, for the topology (CLUSTER SHARDS, falling
-back to CLUSTER SLOTS, then CLUSTER NODES). Each answer is a *view*; a node counts as converged only
-when every view reports it on the wanted family, because a client may bootstrap from any node.
-A ``Probe`` keeps one connection per node for the whole run (a new one only when the node's announced
-address changes, which also proves the new address answers).
+back to CLUSTER SLOTS, then CLUSTER NODES). Each answer is a *view*; _cluster_topology reads the replies
+and combines the views of a poll (``state()``) without I/O. A ``Probe`` keeps one connection per node for
+the whole run (a new one only when the node's announced address changes, which also proves the new
+address answers).
 """
 
 import datetime
@@ -17,6 +17,7 @@ import time
 import traceback
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _redis as rd
 
 try:
     import redis
@@ -28,31 +29,6 @@ except ImportError:  # the module reports it with missing_required_lib()
     REDIS_IMPORT_ERROR = traceback.format_exc()
 else:
     REDIS_IMPORT_ERROR = None
-
-ARGUMENT_SPEC = dict(
-    host=dict(type="str", required=True),
-    port=dict(type="int", default=6379),
-    username=dict(type="str"),
-    password=dict(type="str", no_log=True),
-    tls=dict(type="bool", default=False),
-    validate_certs=dict(type="bool", default=True),
-    ca_certs=dict(type="path"),
-    client_cert_file=dict(type="path"),
-    client_key_file=dict(type="path"),
-    connect_timeout=dict(type="float", default=5.0),
-    family=dict(type="str", required=True, choices=["ipv4", "ipv6"]),
-    wait=dict(type="bool", default=True),
-    timeout=dict(type="int", default=300),
-    interval=dict(type="float", default=2.0),
-    all_nodes=dict(type="bool", default=True),
-)
-
-RESOLVER_HINT = (
-    "The cluster announces its nodes by hostname (as ElastiCache does with TLS): clients resolve those names "
-    "themselves, so the address family they connect over is decided by each client host's resolver "
-    "(gai.conf on Linux, prefix policies on Windows, Java's flags), not by IP discovery. "
-    "Run the dualstack.redis.protocol_preference role on the client hosts to choose it."
-)
 
 # Tried in this order; a server that does not know a subcommand answers "unknown subcommand".
 COMMANDS = (("SHARDS", ct.nodes_from_shards), ("SLOTS", ct.nodes_from_slots), ("NODES", ct.nodes_from_nodes))
@@ -68,55 +44,29 @@ class ProbeError(Exception):
 
 def argument_problems(params):
     """Input errors the argument spec cannot express, as a list of sentences."""
-    problems = []
-    if not 1 <= params["port"] <= 65535:
-        problems.append("port must be between 1 and 65535, got %d" % params["port"])
+    problems = rd.connection_problems(params)
     if params["timeout"] < 0:
         problems.append("timeout must be 0 or more seconds, got %d" % params["timeout"])
     if params["interval"] <= 0:
         problems.append("interval must be more than 0 seconds, got %s" % params["interval"])
-    if params["connect_timeout"] <= 0:
-        problems.append("connect_timeout must be more than 0 seconds, got %s" % params["connect_timeout"])
-    if not params["tls"]:
-        given = [name for name in ("ca_certs", "client_cert_file", "client_key_file") if params.get(name)]
-        if given:
-            problems.append("%s only apply with tls: true" % ", ".join(given))
-    if bool(params.get("client_cert_file")) != bool(params.get("client_key_file")):
-        problems.append("client_cert_file and client_key_file go together")
     return problems
 
 
 def connect_kwargs(params):
-    """redis.Redis() keyword arguments from the module's parameters."""
-    kwargs = dict(
-        username=params.get("username") or None,
-        password=params.get("password") or None,
-        socket_connect_timeout=params["connect_timeout"],
-        socket_timeout=params["connect_timeout"],
+    """redis.Redis() keyword arguments from the module's parameters; Probe replaces host and port per node."""
+    kwargs = rd.redis_connect_kwargs(params)
+    kwargs.update(
         # The wait loop is the retry: one failed attempt must not turn into several slow ones.
         retry=Retry(NoBackoff(), 0),
         single_connection_client=True,
         client_name="dualstack.redis.cluster_ip_discovery",
     )
-    if params["tls"]:
-        kwargs.update(
-            ssl=True,
-            ssl_cert_reqs="required" if params["validate_certs"] else "none",
-            ssl_check_hostname=params["validate_certs"],
-            ssl_ca_certs=params.get("ca_certs"),
-            ssl_certfile=params.get("client_cert_file"),
-            ssl_keyfile=params.get("client_key_file"),
-        )
     return kwargs
-
-
-def _where(host, port):
-    return "[%s]:%s" % (host, port) if ":" in host else "%s:%s" % (host, port)
 
 
 def classify(exc, host, port):
     """A redis-py exception -> ProbeError with a message that says what to check."""
-    where = _where(host, port)
+    where = ct.where(host, port)
     text = str(exc)
     # AuthorizationError is not in every redis-py release the module supports
     auth_errors = (redis_errors.AuthenticationError, getattr(redis_errors, "AuthorizationError", redis_errors.AuthenticationError))
@@ -158,7 +108,8 @@ class Probe:
             self._close(entry)
         self.clients.pop(key, None)
         self.connections += 1
-        entry = dict(address=(host, port), client=self.factory(host=host, port=port, **self.kwargs), myid=None, command=0)
+        client = self.factory(**dict(self.kwargs, host=host, port=port))
+        entry = dict(address=(host, port), client=client, myid=None, command=0)
         self.clients[key] = entry
         return entry
 
@@ -176,7 +127,7 @@ class Probe:
 
     def read(self, host, port, key=None):
         """One view: dict(view, myid, command, nodes). Raises ProbeError."""
-        key = key or _where(host, port)
+        key = key or ct.where(host, port)
         try:
             # redis-py connects (and authenticates) when a single-connection client is made
             entry = self._entry(key, host, port)
@@ -197,8 +148,8 @@ class Probe:
         try:
             nodes = reader(reply)
         except ct.TopologyError as exc:
-            raise ProbeError("protocol", "cannot read CLUSTER %s from %s: %s" % (name, _where(host, port), exc)) from None
-        return dict(view=_where(host, port), myid=entry["myid"], command=name, nodes=nodes)
+            raise ProbeError("protocol", "cannot read CLUSTER %s from %s: %s" % (name, ct.where(host, port), exc)) from None
+        return dict(view=ct.where(host, port), myid=entry["myid"], command=name, nodes=nodes)
 
 
 def observe(probe, host, port, all_nodes):
@@ -228,64 +179,11 @@ def observe(probe, host, port, all_nodes):
         except ProbeError as exc:
             if exc.kind in ("auth", "not_cluster", "tls"):
                 raise
-            unreachable.append(dict(id=node["id"], address=_where(address, node["port"]), error=str(exc)))
+            unreachable.append(dict(id=node["id"], address=ct.where(address, node["port"]), error=str(exc)))
             continue
         views.append(view)
         queue.extend(view["nodes"])
     return views, unreachable
-
-
-def merge(views, wanted):
-    """Views -> one entry per node id, with what each view reported about it."""
-    merged = {}
-    for view in views:
-        for node in view["nodes"]:
-            entry = merged.setdefault(node["id"], dict(own=None, first=node, reports=[]))
-            if node["id"] == view["myid"]:
-                entry["own"] = node
-            entry["reports"].append(dict(view=view["view"], ip=node["ip"], endpoint=node["endpoint"], family=node["family"]))
-    nodes = []
-    for entry in merged.values():
-        node = dict(entry["own"] or entry["first"])
-        families = sorted({report["family"] for report in entry["reports"]})
-        node["family"] = families[0] if len(families) == 1 else "mixed"
-        node["endpoint_type"] = "hostname" if node["endpoint"] and ct.family(node["endpoint"]) == "hostname" else "ip"
-        node["reported"] = entry["reports"]
-        node["converged"] = all(report["family"] == wanted for report in entry["reports"])
-        nodes.append(node)
-    return sorted(nodes, key=lambda n: (n["role"] != "master", n["port"], n["id"] or ""))
-
-
-def state(views, unreachable, wanted):
-    """What the loop decides on, and what the module returns about one poll."""
-    nodes = merge(views, wanted)
-    families = sorted({report["family"] for node in nodes for report in node["reported"]})
-    return dict(
-        nodes=nodes,
-        families=families,
-        converged=bool(nodes) and not unreachable and all(node["converged"] for node in nodes),
-        unreachable=unreachable,
-        commands=sorted({view["command"] for view in views}),
-        hostname_endpoints=any(node["endpoint_type"] == "hostname" for node in nodes),
-        # No view gives an address for any node: the family is the client resolver's choice.
-        hostnames_only=bool(nodes) and families == ["hostname"],
-    )
-
-
-def describe_laggards(result, wanted):
-    """The nodes keeping the cluster from converging, one phrase each."""
-    parts = []
-    for node in result["nodes"]:
-        if node["converged"]:
-            continue
-        others = [r for r in node["reported"] if r["family"] != wanted]
-        addresses = sorted({r["ip"] or r["endpoint"] or "?" for r in others})
-        parts.append("%s %s %s (reported as %s by %d of %d views)" % (
-            node["role"], (node["id"] or "?")[:8], _where(node["endpoint"] or node["ip"] or "?", node["port"]),
-            ", ".join(addresses), len(others), len(node["reported"])))
-    for entry in result["unreachable"]:
-        parts.append("%s %s did not answer: %s" % ((entry["id"] or "?")[:8], entry["address"] or "", entry["error"]))
-    return "; ".join(parts)
 
 
 def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
@@ -305,8 +203,8 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
         except ProbeError as exc:
             if polls == 1 or exc.kind != "unreachable":
                 raise
-            views, unreachable = [], [dict(id=None, address=_where(params["host"], params["port"]), error=str(exc))]
-        result = state(views, unreachable, wanted)
+            views, unreachable = [], [dict(id=None, address=ct.where(params["host"], params["port"]), error=str(exc))]
+        result = ct.state(views, unreachable, wanted)
         result.update(checked_at=now().isoformat(), polls=polls)
         elapsed = clock() - start
         if result["converged"] or result["hostnames_only"] or not wait or elapsed >= timeout:

@@ -26,10 +26,9 @@ description:
     connection per node for the whole run.
 author:
   - dualstack.redis maintainers (@dualstack)
-requirements:
-  - redis (redis-py) 4.5 or later, on the host the module runs on
 extends_documentation_fragment:
   - dualstack.redis._attributes
+  - dualstack.redis._redis
 attributes:
   check_mode:
     support: full
@@ -42,42 +41,6 @@ attributes:
     support: N/A
     platforms: posix
 options:
-  host:
-    description:
-      - A node of the cluster (address or name), or a configuration endpoint.
-    type: str
-    required: true
-  port:
-    description: Its port.
-    type: int
-    default: 6379
-  username:
-    description: ACL user name (Redis 6 and later). Leave out for the C(default) user.
-    type: str
-  password:
-    description: Password (or AUTH token) of O(username), or of the C(default) user.
-    type: str
-  tls:
-    description: Connect with TLS (in-transit encryption on ElastiCache).
-    type: bool
-    default: false
-  validate_certs:
-    description: With O(tls), check the server certificate and that it names the host connected to.
-    type: bool
-    default: true
-  ca_certs:
-    description: With O(tls), a CA bundle to check server certificates against, in place of the system's.
-    type: path
-  client_cert_file:
-    description: With O(tls), a client certificate (mutual TLS). Goes with O(client_key_file).
-    type: path
-  client_key_file:
-    description: With O(tls), the key of O(client_cert_file).
-    type: path
-  connect_timeout:
-    description: Seconds to wait for a node to accept a connection or answer a command.
-    type: float
-    default: 5.0
   family:
     description: The address family every node should be announced with.
     type: str
@@ -262,10 +225,20 @@ connections:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _redis as rd
 
 
 def main():
-    module = AnsibleModule(argument_spec=cp.ARGUMENT_SPEC, supports_check_mode=True)
+    argument_spec = rd.redis_argument_spec()
+    argument_spec.update(
+        family=dict(type="str", required=True, choices=["ipv4", "ipv6"]),
+        wait=dict(type="bool", default=True),
+        timeout=dict(type="int", default=300),
+        interval=dict(type="float", default=2.0),
+        all_nodes=dict(type="bool", default=True),
+    )
+    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
     params = dict(module.params)
     if cp.redis is None:
         module.fail_json(msg=missing_required_lib("redis"), exception=cp.REDIS_IMPORT_ERROR)
@@ -285,13 +258,13 @@ def main():
     result["connections"] = probe.connections
 
     if result["hostname_endpoints"]:
-        module.warn(cp.RESOLVER_HINT)
+        module.warn(ct.RESOLVER_HINT)
     if result["converged"]:
         msg = "every node is announced on %s" % params["family"]
     elif result["hostnames_only"]:
-        msg = "no node is announced with an address, only by hostname; " + cp.RESOLVER_HINT
+        msg = "no node is announced with an address, only by hostname; " + ct.RESOLVER_HINT
     else:
-        msg = "not every node is announced on %s: %s" % (params["family"], cp.describe_laggards(result, params["family"]))
+        msg = "not every node is announced on %s: %s" % (params["family"], ct.describe_laggards(result, params["family"]))
         if params["wait"]:
             msg = "timed out after %ss (%d polls): %s" % (params["timeout"], result["polls"], msg)
             module.fail_json(msg=msg, changed=False, **result)

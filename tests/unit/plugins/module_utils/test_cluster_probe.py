@@ -1,13 +1,14 @@
-"""cluster_probe without a server: command fallback, error classes, merging views, the wait loop.
+"""cluster_probe without a server: command fallback, error classes, one view per node, the wait loop.
 
 The fake client below answers from a dict of node states; the real-server behaviour is covered by
-tests/cluster (redis-server on loopback).
+tests/cluster (redis-server on loopback). Combining the views is _cluster_topology's (test_cluster_topology.py).
 """
 
 import pytest
 from redis import exceptions as rex
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 
 A, B, C = "a" * 40, "b" * 40, "c" * 40
 
@@ -82,19 +83,16 @@ def test_one_poll_reads_every_node_once(cluster):
     assert sorted(cluster.made) == [("127.0.0.1", 7000), ("127.0.0.1", 7001), ("127.0.0.1", 7002)]
 
 
-def test_a_node_converges_only_when_every_view_agrees(cluster):
-    cluster.views[A] = [(A, "::1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
-    cluster.views[B] = [(A, "::1", 7000), (B, "::1", 7001), (C, "127.0.0.1", 7002)]
+def test_each_view_is_the_answering_nodes_own(cluster):
+    cluster.views[A] = [(A, "::1", 7000), (B, "::1", 7001), (C, "127.0.0.1", 7002)]
     cluster.views[C] = [(A, "127.0.0.1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
     result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False))
     by_id = {n["id"]: n for n in result["nodes"]}
-    assert by_id[A]["family"] == "mixed" and not by_id[A]["converged"]
-    assert by_id[B]["family"] == "ipv6" and by_id[B]["converged"]
-    assert by_id[C]["ip"] == "::1"  # as it announces itself
-    assert result["families"] == ["ipv4", "ipv6"] and not result["converged"]
-    text = cp.describe_laggards(result, "ipv6")
-    assert "master aaaaaaaa [::1]:7000 (reported as 127.0.0.1 by 1 of 3 views)" in text
-    assert "cccccccc" in text and "bbbbbbbb" not in text
+    # C as it announces itself (its CLUSTER MYID), not as the first view (A's) reports it
+    assert by_id[C]["ip"] == "::1" and by_id[C]["reported"][0]["ip"] == "127.0.0.1"
+    # each node read where the given node's view announces it
+    assert [r["view"] for r in by_id[B]["reported"]] == ["127.0.0.1:7000", "[::1]:7001", "127.0.0.1:7002"]
+    assert by_id[A]["family"] == "mixed" and not result["converged"]
 
 
 def test_wait_polls_until_converged_and_keeps_connections(cluster):
@@ -164,7 +162,7 @@ def test_another_node_not_answering_blocks_convergence_and_is_named(cluster):
     result = cp.watch(cp.Probe({}, factory=cluster.factory), params(wait=False))
     assert not result["converged"]
     assert result["unreachable"][0]["id"] == C and result["unreachable"][0]["address"] == "[::1]:7002"
-    assert "cccccccc [::1]:7002 did not answer" in cp.describe_laggards(result, "ipv6")
+    assert "cccccccc [::1]:7002 did not answer" in ct.describe_laggards(result, "ipv6")
 
 
 def test_auth_failing_on_another_node_fails_at_once(cluster):
@@ -210,21 +208,32 @@ def test_hostname_only_announcements_stop_the_wait():
 
 
 @pytest.mark.parametrize("change,words", [
-    (dict(port=0), "port must be between 1 and 65535"),
     (dict(timeout=-1), "timeout must be 0 or more"),
     (dict(interval=0), "interval must be more than 0"),
-    (dict(ca_certs="/x.pem"), "ca_certs only apply with tls: true"),
-    (dict(tls=True, client_cert_file="/c.pem"), "client_cert_file and client_key_file go together"),
+    (dict(port=0, interval=0), "port must be between 1 and 65535"),  # with the connection options' problems
 ])
 def test_argument_problems(change, words):
     base = dict(port=6379, timeout=10, interval=1.0, connect_timeout=5.0, tls=False)
     base.update(change)
-    assert any(words in p for p in cp.argument_problems(base))
+    problems = cp.argument_problems(base)
+    assert any(words in p for p in problems) and len(problems) == len(change)
 
 
-def test_connect_kwargs_for_tls():
-    kwargs = cp.connect_kwargs(dict(username="ops", password="pw", connect_timeout=2.0, tls=True, validate_certs=False,
-                                    ca_certs="/ca.pem", client_cert_file=None, client_key_file=None))
-    assert kwargs["ssl"] and kwargs["ssl_cert_reqs"] == "none" and kwargs["ssl_check_hostname"] is False
-    assert kwargs["ssl_ca_certs"] == "/ca.pem" and kwargs["username"] == "ops"
-    assert "ssl" not in cp.connect_kwargs(dict(connect_timeout=2.0, tls=False))
+def test_connect_kwargs_one_attempt_one_connection_per_client():
+    kwargs = cp.connect_kwargs(dict(host="127.0.0.1", port=7000, username="ops", password="pw", connect_timeout=2.0,
+                                    tls=True, validate_certs=True))
+    assert kwargs["single_connection_client"] is True and kwargs["retry"].get_retries() == 0
+    assert kwargs["client_name"] == "dualstack.redis.cluster_ip_discovery"
+    assert kwargs["ssl"] is True and kwargs["username"] == "ops" and kwargs["socket_timeout"] == 2.0
+
+
+def test_probe_connects_to_each_node_where_it_is_announced(cluster):
+    seen = []
+
+    def factory(**kwargs):
+        seen.append(kwargs)
+        return cluster.factory(**kwargs)
+
+    cp.watch(cp.Probe(dict(host="127.0.0.1", port=7000, socket_timeout=2.0), factory=factory), params(wait=False))
+    assert [(k["host"], k["port"]) for k in seen] == [("127.0.0.1", 7000), ("127.0.0.1", 7001), ("127.0.0.1", 7002)]
+    assert all(k["socket_timeout"] == 2.0 for k in seen)

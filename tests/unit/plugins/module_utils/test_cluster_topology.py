@@ -1,4 +1,5 @@
-"""Reading CLUSTER SHARDS / SLOTS / NODES replies in the shapes redis-py returns them."""
+"""Reading CLUSTER SHARDS / SLOTS / NODES replies in the shapes redis-py returns them, and combining the
+views of every node into one result per node. No server and no redis-py needed."""
 
 import pytest
 
@@ -86,3 +87,77 @@ def test_unreadable_replies():
         ct.nodes_from_slots([[0, 5460]])
     with pytest.raises(ct.TopologyError):
         ct.nodes_from_shards([[b"slots"]])
+
+
+# --- combining views ----------------------------------------------------------------------------
+
+A, B, C = "a" * 40, "b" * 40, "c" * 40
+
+
+def node(node_id, ip, port, endpoint=None, role="master"):
+    """A node dict as the readers return it; ip None for a node announced by name only."""
+    endpoint = endpoint or ip
+    return dict(id=node_id, ip=ip, port=port, role=role, endpoint=endpoint, hostname=None,
+                family=ct.family(ip) if ip else "hostname")
+
+
+def view(myid, port, *nodes):
+    return dict(view="127.0.0.1:%d" % port, myid=myid, command="SHARDS", nodes=list(nodes))
+
+
+def test_where_brackets_ipv6_only():
+    assert ct.where("::1", 7000) == "[::1]:7000"
+    assert ct.where("10.0.5.11", 6379) == "10.0.5.11:6379"
+    assert ct.where("node-a.cache.example", 6379) == "node-a.cache.example:6379"
+
+
+def test_a_node_converges_only_when_every_view_agrees():
+    views = [
+        view(A, 7000, node(A, "::1", 7000), node(B, "::1", 7001), node(C, "::1", 7002)),
+        view(B, 7001, node(A, "::1", 7000), node(B, "::1", 7001), node(C, "127.0.0.1", 7002)),
+        view(C, 7002, node(A, "127.0.0.1", 7000), node(B, "::1", 7001), node(C, "::1", 7002)),
+    ]
+    result = ct.state(views, [], "ipv6")
+    by_id = {n["id"]: n for n in result["nodes"]}
+    assert by_id[A]["family"] == "mixed" and not by_id[A]["converged"]
+    assert by_id[B]["family"] == "ipv6" and by_id[B]["converged"]
+    assert by_id[C]["ip"] == "::1"  # as it announces itself, not as the first view reports it
+    assert [r["family"] for r in by_id[C]["reported"]] == ["ipv6", "ipv4", "ipv6"]
+    assert result["families"] == ["ipv4", "ipv6"] and not result["converged"]
+    text = ct.describe_laggards(result, "ipv6")
+    assert "master aaaaaaaa [::1]:7000 (reported as 127.0.0.1 by 1 of 3 views)" in text
+    assert "cccccccc" in text and "bbbbbbbb" not in text
+
+
+def test_every_view_agreeing_converges_and_masters_come_first():
+    nodes = (node(B, "::1", 7001, role="replica"), node(A, "::1", 7000), node(C, "::1", 7002))
+    result = ct.state([view(A, 7000, *nodes), view(B, 7001, *nodes)], [], "ipv6")
+    assert result["converged"] and result["families"] == ["ipv6"] and result["commands"] == ["SHARDS"]
+    assert [(n["id"], n["role"]) for n in result["nodes"]] == [(A, "master"), (C, "master"), (B, "replica")]
+    assert ct.describe_laggards(result, "ipv6") == ""
+
+
+def test_a_node_that_did_not_answer_blocks_convergence_and_is_named():
+    nodes = (node(A, "::1", 7000), node(C, "::1", 7002))
+    unreachable = [dict(id=C, address="[::1]:7002", error="cannot reach [::1]:7002: Connection refused")]
+    result = ct.state([view(A, 7000, *nodes)], unreachable, "ipv6")
+    assert all(n["converged"] for n in result["nodes"]) and not result["converged"]
+    assert ct.describe_laggards(result, "ipv6") == "cccccccc [::1]:7002 did not answer: cannot reach [::1]:7002: Connection refused"
+
+
+def test_the_given_node_lost_leaves_nothing_to_converge():
+    lost = [dict(id=None, address="127.0.0.1:7000", error="cannot reach 127.0.0.1:7000: Connection reset")]
+    result = ct.state([], lost, "ipv6")
+    assert result["nodes"] == [] and not result["converged"] and not result["hostnames_only"]
+    assert ct.describe_laggards(result, "ipv6").startswith("? 127.0.0.1:7000 did not answer")
+
+
+def test_hostname_endpoints_and_hostnames_only():
+    named = node(A, None, 6379, endpoint="node-a.cache.example")
+    result = ct.state([view(A, 6379, named)], [], "ipv6")
+    assert result["hostnames_only"] and result["hostname_endpoints"] and not result["converged"]
+    assert result["nodes"][0]["endpoint_type"] == "hostname" and result["families"] == ["hostname"]
+    # an address in the view too: clients are still told the name, but the family is known
+    both = node(A, "::1", 6379, endpoint="node-a.cache.example")
+    result = ct.state([view(A, 6379, both)], [], "ipv6")
+    assert result["hostname_endpoints"] and not result["hostnames_only"] and result["converged"]
