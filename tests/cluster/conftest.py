@@ -1,15 +1,14 @@
 """Fixtures for the tests against a real Redis Cluster (redis-server from Debian, on loopback).
 
 The module runs the way Ansible runs it: ``ansible localhost -m dualstack.redis.cluster_ip_discovery`` in a
-subprocess (AnsiballZ, the venv's Python as the interpreter), with the JSON callback for its result.
+subprocess (AnsiballZ, the venv's Python as the interpreter), with the JSON callback for its result
+(tests/lib/module_runs.py's run_adhoc and start_adhoc).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 
 import pytest
@@ -17,36 +16,13 @@ import pytest
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "lib"))
 sys.path.insert(0, os.path.dirname(__file__))
 
+import module_runs  # noqa: E402
 from collection_tree import link_checkout  # noqa: E402
 
-_TREE = link_checkout("dualstack-redis-cluster-tests-")
+TREE = link_checkout("dualstack-redis-cluster-tests-")
 
 from redis_cluster import RedisCluster, wait_for  # noqa: E402
 MODULE = "dualstack.redis.cluster_ip_discovery"
-
-
-def ansible_env():
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=_TREE,
-        ANSIBLE_LOAD_CALLBACK_PLUGINS="1",
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_LOCALHOST_WARNING="0",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
-    )
-    return env
-
-
-def module_argv(args, module=MODULE):
-    return ["ansible", "localhost", "-c", "local", "-i", "localhost,", "-e", "ansible_python_interpreter=%s" % sys.executable,
-            "-m", module, "-a", json.dumps(args)]
-
-
-def task_result(stdout):
-    """The one task's result from the JSON callback's output."""
-    data = json.loads(stdout[stdout.index("{"):])
-    return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -57,33 +33,23 @@ def needs_redis_server():
 
 
 @pytest.fixture
-def run_module():
-    """run_module(args, timeout=120) -> the module's result dict (with ``failed``)."""
+def run_adhoc():
+    """run_adhoc(args, timeout=120, module=MODULE) -> the module's result dict (with ``failed``), run ad hoc."""
 
     def run(args, timeout=120, module=MODULE):
-        proc = subprocess.run(module_argv(args, module), env=ansible_env(), capture_output=True, text=True,
-                              timeout=timeout, check=False)
-        assert "{" in proc.stdout, "ansible printed no JSON (rc %d): %s" % (proc.returncode, proc.stderr[-2000:])
-        return task_result(proc.stdout)
+        return module_runs.run_adhoc(module, args, TREE, timeout=timeout)
 
     return run
 
 
 @pytest.fixture
-def start_module():
-    """start_module(args) -> finish(): the module running in the background while the test acts."""
+def start_adhoc():
+    """start_adhoc(args, module=MODULE) -> finish(timeout=120): run_adhoc in the background while the test acts."""
     started = []
 
     def start(args, module=MODULE):
-        proc = subprocess.Popen(module_argv(args, module), env=ansible_env(), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
+        proc, finish = module_runs.start_adhoc(module, args, TREE)
         started.append(proc)
-
-        def finish(timeout=120):
-            out, err = proc.communicate(timeout=timeout)
-            assert "{" in out, "ansible printed no JSON (rc %d): %s" % (proc.returncode, err[-2000:])
-            return task_result(out)
-
         return finish
 
     yield start

@@ -41,10 +41,10 @@ def switch_later(cluster, family, delay, gap):
     return thread, times
 
 
-def test_waits_until_every_node_switched_and_notices_within_an_interval(on_ipv4, start_module):
+def test_waits_until_every_node_switched_and_notices_within_an_interval(on_ipv4, start_adhoc):
     cluster = on_ipv4
     before = cluster.connections_received()
-    finish = start_module(args(cluster, interval=0.5))
+    finish = start_adhoc(args(cluster, interval=0.5))
     thread, times = switch_later(cluster, "ipv6", delay=2.0, gap=1.0)
     result = finish()
     thread.join(10)
@@ -63,10 +63,10 @@ def test_waits_until_every_node_switched_and_notices_within_an_interval(on_ipv4,
     assert all(count <= 2 for count in opened.values()), opened
 
 
-def test_wrong_family_fails_at_the_timeout_naming_every_node(on_ipv4, run_module):
+def test_wrong_family_fails_at_the_timeout_naming_every_node(on_ipv4, run_adhoc):
     cluster = on_ipv4
     started = time.monotonic()
-    result = run_module(args(cluster, timeout=3, interval=0.5))
+    result = run_adhoc(args(cluster, timeout=3, interval=0.5))
     took = time.monotonic() - started
     assert result["failed"] is True and result["converged"] is False
     assert result["msg"].startswith("timed out after 3s")
@@ -76,12 +76,12 @@ def test_wrong_family_fails_at_the_timeout_naming_every_node(on_ipv4, run_module
     assert took < 3.0 + 10  # the module's own time plus ansible's start-up
 
 
-def test_without_wait_reports_the_mixed_state_mid_switch(on_ipv4, run_module):
+def test_without_wait_reports_the_mixed_state_mid_switch(on_ipv4, run_adhoc):
     cluster = on_ipv4
     first = cluster.ports[0]
     cluster.announce(first, "::1")
     wait_for(lambda: all(cluster.announced(p)[first] == "::1" for p in cluster.ports), 10, "the first node's switch to spread")
-    result = run_module(args(cluster, wait=False))
+    result = run_adhoc(args(cluster, wait=False))
     assert not result.get("failed") and result["converged"] is False
     assert result["families"] == ["ipv4", "ipv6"]
     by_port = {n["port"]: n for n in result["nodes"]}
@@ -90,12 +90,12 @@ def test_without_wait_reports_the_mixed_state_mid_switch(on_ipv4, run_module):
     assert "not every node is announced on ipv6" in result["msg"]
 
 
-def test_hostname_endpoints_are_reported_with_the_resolver_hint(on_ipv4, start_module):
+def test_hostname_endpoints_are_reported_with_the_resolver_hint(on_ipv4, start_adhoc):
     cluster = on_ipv4
     for port in cluster.ports:
         cluster.announce(port, "localhost", setting="cluster-announce-hostname")
         cluster.announce(port, "hostname", setting="cluster-preferred-endpoint-type")
-    finish = start_module(args(cluster, interval=0.5))
+    finish = start_adhoc(args(cluster, interval=0.5))
     thread, _times = switch_later(cluster, "ipv6", delay=1.0, gap=0.3)
     result = finish()
     thread.join(10)
@@ -122,16 +122,16 @@ def test_the_three_topology_commands_agree_on_a_real_cluster(on_ipv4):
     assert [entry[4] for entry in seen["SHARDS"]].count("ipv6") == 1
 
 
-def test_unreachable_endpoint_fails_clearly(run_module):
+def test_unreachable_endpoint_fails_clearly(run_adhoc):
     port = free_ports(1)[0]
-    result = run_module(dict(host="127.0.0.1", port=port, family="ipv6", connect_timeout=1))
+    result = run_adhoc(dict(host="127.0.0.1", port=port, family="ipv6", connect_timeout=1))
     assert result["failed"] and result["msg"].startswith("cannot reach 127.0.0.1:%d" % port)
     assert result["error_kind"] == "unreachable"
 
 
-def test_not_a_cluster_fails_clearly(run_module, tmp_path):
+def test_not_a_cluster_fails_clearly(run_adhoc, tmp_path):
     with plain_server(str(tmp_path)) as port:
-        result = run_module(dict(host="127.0.0.1", port=port, family="ipv4"))
+        result = run_adhoc(dict(host="127.0.0.1", port=port, family="ipv4"))
     assert result["failed"] and "not a cluster-mode Redis (cluster support disabled)" in result["msg"]
     assert result["error_kind"] == "not_cluster"
 
@@ -144,18 +144,27 @@ def secured(request):
     return cluster.start()
 
 
-def test_wrong_password_fails_and_stays_out_of_the_result(secured, run_module):
-    result = run_module(dict(host="127.0.0.1", port=secured.ports[0], password="not-the-password", family="ipv4"))
+def test_wrong_password_fails_and_stays_out_of_the_result(secured, run_adhoc):
+    result = run_adhoc(dict(host="127.0.0.1", port=secured.ports[0], password="not-the-password", family="ipv4"))
     assert result["failed"] and result["error_kind"] == "auth"
     assert "authentication failed at 127.0.0.1:%d" % secured.ports[0] in result["msg"]
     assert "not-the-password" not in str(result)
-    result = run_module(dict(host="127.0.0.1", port=secured.ports[0], family="ipv4"))
+    result = run_adhoc(dict(host="127.0.0.1", port=secured.ports[0], family="ipv4"))
     assert result["failed"] and result["error_kind"] == "auth"
 
 
-def test_replicas_are_followed_too(secured, start_module):
-    finish = start_module(dict(host="127.0.0.1", port=secured.ports[0], password=secured.password, family="ipv6",
-                               timeout=30, interval=0.5))
+def test_login_aliases_connect_and_authenticate(secured, run_adhoc):
+    # the names community.general's redis modules use: login_host, login_user, login_password
+    result = run_adhoc(dict(login_host="127.0.0.1", port=secured.ports[0], login_user="default",
+                            login_password=secured.password, family="ipv4", wait=False))
+    assert not result.get("failed"), result.get("msg")
+    assert result["converged"] and len(result["nodes"]) == 6
+    assert secured.password not in str(result)
+
+
+def test_replicas_are_followed_too(secured, start_adhoc):
+    finish = start_adhoc(dict(host="127.0.0.1", port=secured.ports[0], password=secured.password, family="ipv6",
+                              timeout=30, interval=0.5))
     thread, times = switch_later(secured, "ipv6", delay=1.5, gap=0.4)
     result = finish()
     thread.join(10)
@@ -180,9 +189,9 @@ def tls_cluster(request):
     return cluster.start()
 
 
-def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_module):
+def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_adhoc):
     cluster = tls_cluster
-    finish = start_module(args(cluster, tls=True, ca_certs=cluster.ca))
+    finish = start_adhoc(args(cluster, tls=True, ca_certs=cluster.ca))
     thread, times = switch_later(cluster, "ipv6", delay=1.0, gap=0.3)
     result = finish()
     thread.join(10)
@@ -194,13 +203,13 @@ def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_module):
     wait_for(lambda: cluster.settled("ipv4"), 15, "the TLS cluster back on 127.0.0.1")
 
 
-def test_tls_certificate_not_trusted_fails_clearly(tls_cluster, run_module):
-    result = run_module(args(tls_cluster, tls=True, family="ipv4"))
+def test_tls_certificate_not_trusted_fails_clearly(tls_cluster, run_adhoc):
+    result = run_adhoc(args(tls_cluster, tls=True, family="ipv4"))
     assert result["failed"] and result["error_kind"] == "tls"
     assert "the server certificate was not accepted" in result["msg"] and "ca_certs" in result["msg"]
 
 
-def test_tls_without_validation_reads_the_cluster(tls_cluster, run_module):
-    result = run_module(args(tls_cluster, tls=True, validate_certs=False, family="ipv4", wait=False))
+def test_tls_without_validation_reads_the_cluster(tls_cluster, run_adhoc):
+    result = run_adhoc(args(tls_cluster, tls=True, validate_certs=False, family="ipv4", wait=False))
     assert not result.get("failed"), result.get("msg")
     assert result["converged"] and len(result["nodes"]) == 3

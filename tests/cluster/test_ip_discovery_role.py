@@ -17,7 +17,8 @@ import pytest
 import yaml
 
 from collection_tree import ROOT
-from conftest import ansible_env
+from conftest import TREE
+from module_runs import json_callback_env
 from redis_cluster import wait_for
 
 STANDIN = os.path.join(ROOT, "tests", "standins", "elasticache_api.py")
@@ -83,7 +84,7 @@ def write_inventory(tmp_path, clusters, clients=None):
 
 def playbook(inventory, *extra, timeout=180):
     """Run the playbook; (rc, result of each task by name for each host, stats, stderr)."""
-    env = ansible_env()
+    env = json_callback_env(TREE)
     env.update(AWS_ACCESS_KEY_ID="AKIDSTANDIN", AWS_SECRET_ACCESS_KEY="standin-secret", AWS_REGION="us-east-1")
     proc = subprocess.run(["ansible-playbook", "-i", inventory, PLAYBOOK] + list(extra), env=env, capture_output=True,
                           text=True, timeout=timeout, check=False)

@@ -15,7 +15,7 @@ def test_ordered_addresses_dedupes_and_keeps_order():
         {"address": "fd00::5", "family": "ipv6"}, {"address": "172.31.5.5", "family": "ipv4"}]
 
 
-def test_module_reports_order_from_getaddrinfo(run_module, monkeypatch):
+def test_module_reports_order_from_getaddrinfo(run_in_process, monkeypatch):
     calls = []
 
     def fake(name, port, family, socktype):
@@ -24,28 +24,28 @@ def test_module_reports_order_from_getaddrinfo(run_module, monkeypatch):
                 (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fd00::5", 6379, 0, 0))]
 
     monkeypatch.setattr(address_order_info.socket, "getaddrinfo", fake)
-    failed, result = run_module(address_order_info, {"name": "dual.test", "port": "6379"})
+    failed, result = run_in_process(address_order_info, {"name": "dual.test", "port": "6379"})
     assert not failed and not result["changed"]
     assert calls == [("dual.test", "6379", socket.AF_UNSPEC, socket.SOCK_STREAM)]
     assert result["first"] == "172.31.5.5" and result["first_family"] == "ipv4"
     assert result["families"] == ["ipv4", "ipv6"]
 
 
-def test_module_resolves_a_real_numeric_name(run_module):
-    failed, result = run_module(address_order_info, {"name": "127.0.0.1"})
+def test_module_resolves_a_real_numeric_name(run_in_process):
+    failed, result = run_in_process(address_order_info, {"name": "127.0.0.1"})
     assert not failed
     assert result["addresses"] == [{"address": "127.0.0.1", "family": "ipv4"}]
 
 
-def test_family_filter_is_passed_to_getaddrinfo(run_module):
-    failed, result = run_module(address_order_info, {"name": "127.0.0.1", "family": "ipv6"})
+def test_family_filter_is_passed_to_getaddrinfo(run_in_process):
+    failed, result = run_in_process(address_order_info, {"name": "127.0.0.1", "family": "ipv6"})
     assert failed and "cannot resolve 127.0.0.1" in result["msg"]
 
 
-def test_unknown_name_fails_clearly(run_module, monkeypatch):
+def test_unknown_name_fails_clearly(run_in_process, monkeypatch):
     def fake(*_args):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(address_order_info.socket, "getaddrinfo", fake)
-    failed, result = run_module(address_order_info, {"name": "nowhere.invalid"})
+    failed, result = run_in_process(address_order_info, {"name": "nowhere.invalid"})
     assert failed and result["msg"].startswith("cannot resolve nowhere.invalid")

@@ -47,72 +47,72 @@ def rladmin(monkeypatch, tmp_path):
     return install
 
 
-def test_info_returns_nodes_master_and_connected(rladmin, run_module):
+def test_info_returns_nodes_master_and_connected(rladmin, run_in_process):
     path = rladmin(FakeRladmin())
-    failed, result = run_module(re_node_info, {"rladmin_path": path})
+    failed, result = run_in_process(re_node_info, {"rladmin_path": path})
     assert not failed and not result["changed"]
     assert result["master"] == 1 and result["connected"] == 1
     assert [n["id"] for n in result["nodes"]] == [1, 2, 3]
     assert result["nodes"][2]["status"] == "DOWN, last seen 12s ago"
 
 
-def test_info_one_node_and_unknown_node(rladmin, run_module):
+def test_info_one_node_and_unknown_node(rladmin, run_in_process):
     path = rladmin(FakeRladmin())
-    failed, result = run_module(re_node_info, {"rladmin_path": path, "node": 2})
+    failed, result = run_in_process(re_node_info, {"rladmin_path": path, "node": 2})
     assert not failed and [n["id"] for n in result["nodes"]] == [2]
-    failed, result = run_module(re_node_info, {"rladmin_path": path, "node": 7})
+    failed, result = run_in_process(re_node_info, {"rladmin_path": path, "node": 7})
     assert failed and result["msg"] == "node 7 is not in this cluster (nodes: 1, 2, 3)"
 
 
-def test_info_fails_with_rladmin_output(rladmin, run_module, monkeypatch):
+def test_info_fails_with_rladmin_output(rladmin, run_in_process, monkeypatch):
     path = rladmin(FakeRladmin())
     monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command",
                         lambda self, argv, **kw: (1, "ERROR: Cannot connect to the cluster\n", ""))
-    failed, result = run_module(re_node_info, {"rladmin_path": path})
+    failed, result = run_in_process(re_node_info, {"rladmin_path": path})
     assert failed and "exited 1: ERROR: Cannot connect to the cluster" in result["msg"]
 
 
-def test_missing_rladmin_is_explained(run_module, tmp_path):
-    failed, result = run_module(re_node_info, {"rladmin_path": str(tmp_path / "nope")})
+def test_missing_rladmin_is_explained(run_in_process, tmp_path):
+    failed, result = run_in_process(re_node_info, {"rladmin_path": str(tmp_path / "nope")})
     assert failed and "rladmin not found or not executable" in result["msg"]
 
 
-def test_external_add_runs_one_call_then_reads_back(rladmin, run_module):
+def test_external_add_runs_one_call_then_reads_back(rladmin, run_in_process):
     after = STATUS.replace("203.0.113.11      re-a", "203.0.113.11,2001:db8::11 re-a")
     fake = FakeRladmin(replies={"-y node 1 external_addr add 2001:db8::11": (0, "Updated successfully.\n", "")}, status_after=after)
     path = rladmin(fake)
-    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 1,
-                                                  "external_addresses": ["2001:DB8::11"], "external_addresses_state": "present"})
+    failed, result = run_in_process(re_node_address, {"rladmin_path": path, "node": 1,
+                                                      "external_addresses": ["2001:DB8::11"], "external_addresses_state": "present"})
     assert not failed and result["changed"]
     assert result["commands"] == [[path, "-y", "node", "1", "external_addr", "add", "2001:db8::11"]]
     assert result["before"]["external_addresses"] == ["203.0.113.11"]
     assert result["after"]["external_addresses"] == ["203.0.113.11", "2001:db8::11"]
 
 
-def test_no_change_means_no_write(rladmin, run_module):
+def test_no_change_means_no_write(rladmin, run_in_process):
     fake = FakeRladmin()
     path = rladmin(fake)
-    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 2,
-                                                  "external_addresses": ["2001:db8::12", "203.0.113.12"]})
+    failed, result = run_in_process(re_node_address, {"rladmin_path": path, "node": 2,
+                                                      "external_addresses": ["2001:db8::12", "203.0.113.12"]})
     assert not failed and not result["changed"] and result["commands"] == []
     assert fake.calls == [[path, "status", "nodes"]]
 
 
-def test_check_mode_writes_nothing(rladmin, run_module):
+def test_check_mode_writes_nothing(rladmin, run_in_process):
     fake = FakeRladmin()
     path = rladmin(fake)
-    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23",
-                                                  "_ansible_check_mode": True, "_ansible_diff": True})
+    failed, result = run_in_process(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23",
+                                                      "_ansible_check_mode": True, "_ansible_diff": True})
     assert not failed and result["changed"]
     assert result["commands"] == [[path, "-y", "node", "3", "addr", "set", "10.0.0.23"]]
     assert result["after"]["address"] == "10.0.0.23" and "10.0.0.23" in result["diff"]["after"]
     assert fake.calls == [[path, "status", "nodes"]]
 
 
-def test_missing_success_reply_fails_with_output(rladmin, run_module):
+def test_missing_success_reply_fails_with_output(rladmin, run_in_process):
     fake = FakeRladmin(replies={"-y node 3 addr set 10.0.0.23": (0, "Something else happened\n", "")})
     path = rladmin(fake)
-    failed, result = run_module(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23"})
+    failed, result = run_in_process(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23"})
     assert failed and "did not reply 'Updated successfully.'" in result["msg"] and "Something else happened" in result["msg"]
 
 
@@ -123,10 +123,10 @@ def test_missing_success_reply_fails_with_output(rladmin, run_module):
     ({"node": 3, "external_addresses": ["10.0.0.300"]}, "external_addresses[0] '10.0.0.300' is not an IPv4 or IPv6 address"),
     ({"node": 3}, "one of the following is required: internal_address, external_addresses"),
 ])
-def test_refusals_write_nothing(rladmin, run_module, args, message):
+def test_refusals_write_nothing(rladmin, run_in_process, args, message):
     fake = FakeRladmin()
     path = rladmin(fake)
-    failed, result = run_module(re_node_address, dict(args, rladmin_path=path))
+    failed, result = run_in_process(re_node_address, dict(args, rladmin_path=path))
     assert failed and message in result["msg"]
     assert all("-y" not in call for call in fake.calls)
 
@@ -136,7 +136,7 @@ NO_SHARDS = "SHARDS:\nDB:ID NAME ID NODE ROLE SLOTS USED_MEMORY STATUS\n"
 NO_ENDPOINTS = "ENDPOINTS:\nDB:ID NAME ID NODE ROLE SSL\n"
 
 
-def test_demote_runs_when_needed_and_verifies(rladmin, run_module, monkeypatch):
+def test_demote_runs_when_needed_and_verifies(rladmin, run_in_process, monkeypatch):
     calls = []
     state = {"demoted": False}
     after = STATUS.replace("*node:1 master", "*node:1 slave ").replace("node:2  slave ", "node:2  master")
@@ -157,15 +157,15 @@ def test_demote_runs_when_needed_and_verifies(rladmin, run_module, monkeypatch):
 
     path = rladmin(FakeRladmin())
     monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", fake)
-    failed, result = run_module(re_node_demote, {"rladmin_path": path, "node": 1, "retry_timeout_seconds": 30})
+    failed, result = run_in_process(re_node_demote, {"rladmin_path": path, "node": 1, "retry_timeout_seconds": 30})
     assert not failed and result["changed"]
     assert result["reasons"] == ["node 1 is the cluster master", "node 1 holds primary shards redis:1"]
     assert result["master"] == 2
-    failed, again = run_module(re_node_demote, {"rladmin_path": path, "node": 1})
+    failed, again = run_in_process(re_node_demote, {"rladmin_path": path, "node": 1})
     assert not failed and not again["changed"] and again["reasons"] == []
 
 
-def test_demote_fails_when_node_still_holds_something(rladmin, run_module, monkeypatch):
+def test_demote_fails_when_node_still_holds_something(rladmin, run_in_process, monkeypatch):
     def fake(self, argv, **kw):
         words = " ".join(argv[1:])
         if words == "status nodes":
@@ -178,7 +178,7 @@ def test_demote_fails_when_node_still_holds_something(rladmin, run_module, monke
 
     path = rladmin(FakeRladmin())
     monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", fake)
-    failed, result = run_module(re_node_demote, {"rladmin_path": path, "node": 1})
+    failed, result = run_in_process(re_node_demote, {"rladmin_path": path, "node": 1})
     assert failed and result["msg"].startswith("rladmin replied OK but node 1 is the cluster master")
 
 
