@@ -1,7 +1,11 @@
 # dualstack.redis: development, lab and test entry points.
 #   make demo    set everything up and run every job on the built-in lab, with before/after views
 #   make test    run every test (sanity, units, a real Redis Cluster, lint, EE, every molecule scenario)
+#   make matrix  sanity and units under each of ansible-core 2.16, 2.17, 2.18 and 2.19 (own venvs in
+#                .build/matrix), every target Python 3.6-3.13, and the managed-host modules run on 3.6/3.13
 # See `make help` for the rest. Runs as root on Debian 12 hosts; installs what it needs.
+# The fast lane (make sanity, make units, make lint) needs neither root nor apt once .venv exists
+# and shellcheck and git are installed: it runs as any user, e.g. on a laptop.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -21,7 +25,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units cluster lint molecule molecule-all bench build community changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units matrix cluster lint molecule molecule-all bench build community changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -37,7 +41,8 @@ $(VENV)/.installed: requirements-dev.txt
 
 collection-path: ## make the checkout importable as dualstack.redis (.build/collections)
 	@mkdir -p "$(BUILD)/collections/ansible_collections/dualstack"
-	@ln -sfn "$(CURDIR)" "$(BUILD)/collections/ansible_collections/dualstack/redis"
+	@[ "$$(readlink "$(BUILD)/collections/ansible_collections/dualstack/redis")" = "$(CURDIR)" ] \
+		|| ln -sfn "$(CURDIR)" "$(BUILD)/collections/ansible_collections/dualstack/redis"
 
 lab: venv ## podman, runc, debootstrap and the lab image (built once per recipe)
 	tests/lab/lab.sh host
@@ -48,6 +53,9 @@ sanity: venv ## ansible-test sanity, every test, empty ignore file
 
 units: venv collection-path ## unit tests (pytest over tests/unit)
 	pytest tests/unit
+
+matrix: ## sanity (every target Python), units and the managed-host modules for real, under ansible-core 2.16-2.19 (VERSIONS="2.16 2.19" for some)
+	tests/matrix/run.sh $(VERSIONS)
 
 cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback; apt-gets it)
 	tests/lab/lab.sh redis

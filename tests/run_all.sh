@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Run every test stage of `make test`, keep going past a failing stage, then print one table and a
-# closing summary line ("summary: N passed, N failed") that counts individual checks: sanity tests,
-# unit tests, tests against a real Redis Cluster, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
+# closing summary line ("summary: N passed, N failed") that counts individual checks: sanity tests and
+# unit tests under each ansible-core release (tests/matrix), the managed-host modules' assertions on a real
+# Python 3.6 to 3.13, tests against a real Redis Cluster, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
 # Arguments: the molecule scenarios to run, in order. Logs: .build/test-logs/<stage>.log
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -73,8 +74,23 @@ check_build() {
     fi
 }
 
-run_stage sanity count_sanity tests/sanity/run.sh
-run_stage units count_pytest pytest tests/unit --junitxml="$logs/units.xml" -p no:cacheprovider
+count_host_modules() {  # the assertion tasks of tests/matrix/host_modules.yml that passed; failed or skipped tasks
+    local passed failed
+    passed=$(grep -c '"msg": "All assertions passed"' "$1")
+    failed=$(grep -oE 'localhost +: .*' "$1" | tail -n 1 \
+        | awk '{n = 0; for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] ~ /^(failed|unreachable|skipped)$/) n += kv[2] } print n}')
+    echo "$passed ${failed:-0}"
+}
+
+# The sanity and unit stages: under each ansible-core release meta/runtime.yml claims, in its own venv
+# (tests/matrix/run.sh, `make matrix`): sanity with every target Python that release supports, the unit
+# tests, and the managed-host modules run for real on localhost (Python 3.6 under 2.16).
+run_stage matrix-venvs count_one tests/matrix/run.sh venvs
+for core in 2.16 2.17 2.18 2.19; do
+    run_stage "sanity-$core" count_sanity tests/matrix/run.sh sanity "$core"
+    run_stage "units-$core" count_pytest tests/matrix/run.sh units "$core" --junitxml="$logs/units-$core.xml"
+    run_stage "host-modules-$core" count_host_modules tests/matrix/run.sh modules "$core"
+done
 cluster_tests() {  # Debian's redis-server (installed when missing), then the tests against a real Redis Cluster
     tests/lab/lab.sh redis && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
 }

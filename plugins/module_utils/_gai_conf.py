@@ -75,7 +75,8 @@ def _parse_prefix(text):
         ip = ipaddress.IPv6Address(address)
     except ValueError:
         return None
-    if ip.scope_id:
+    # Python 3.9+ parses a zone (scope_id); older ones refuse it above and have no scope_id.
+    if getattr(ip, "scope_id", None):
         return None
     if slash:
         if bits and not bits.isdigit():

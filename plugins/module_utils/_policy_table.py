@@ -153,7 +153,8 @@ def normalize_prefix(value, where="prefix"):
         if dotted:
             raise PolicyError("%s '%s' is not an IPv6 prefix; %s" % (where, text, _ipv4_hint(dotted.group(1), bits)))
         raise PolicyError("%s '%s' is neither an IPv4 network nor an IPv6 prefix" % (where, text))
-    if ipv6.scope_id:
+    # Python 3.9+ parses a zone (scope_id); older ones refuse it above and have no scope_id.
+    if getattr(ipv6, "scope_id", None):
         raise PolicyError("%s '%s' has a zone index (%%%s); policy tables take plain prefixes" % (where, text, ipv6.scope_id))
     if bits > 128:
         raise PolicyError("%s '%s' has a prefix length over 128" % (where, text))

@@ -31,8 +31,8 @@ LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netb
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
 
-need_root() {
-    [ "$(id -u)" -eq 0 ] || die "the lab needs root (podman networks with IPv6, systemd containers, debootstrap). Run as root, e.g. 'sudo make ${MAKE_TARGET:-test}'."
+need_root() {  # [why]: die unless root, saying why root is needed
+    [ "$(id -u)" -eq 0 ] || die "${1:-the lab needs root (podman networks with IPv6, systemd containers, debootstrap)}. Run as root, e.g. 'sudo make ${MAKE_TARGET:-test}'."
 }
 
 apt_install() {
@@ -50,7 +50,7 @@ cmd_toolchain() {
     "$py" -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
         || die "$py is Python $("$py" -c 'import platform; print(platform.python_version())'); the toolchain needs 3.11 or newer (set PYTHON=...)."
     if ! "$py" -c 'import ensurepip, venv' >/dev/null 2>&1; then
-        need_root
+        need_root "$py has no venv module (apt-get install python3-venv installs it)"
         apt_install python3-venv
     fi
     install_deps "${TOOLCHAIN_DEPS[@]}"
@@ -116,7 +116,7 @@ install_deps() {  # deps...: apt-get the packages of those missing, then check a
     local missing
     mapfile -t missing < <(missing_packages "$@")
     [ ${#missing[@]} -eq 0 ] && return 0
-    need_root
+    need_root "missing: ${missing[*]} (apt-get install ${missing[*]} installs it)"
     apt_install "${missing[@]}"
     mapfile -t missing < <(missing_packages "$@")
     [ ${#missing[@]} -eq 0 ] || die "still missing after apt-get install: ${missing[*]}"
