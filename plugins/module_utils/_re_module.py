@@ -1,50 +1,87 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The I/O side of the Redis Enterprise modules: run rladmin, fail with its own output.
+"""The I/O side of the Redis Enterprise modules: run rladmin with a deadline, read its replies.
 
 Private to dualstack.redis: not a public API, may change in any release.
 """
 
 import os
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _commands as commands
 from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
-RLADMIN_ARGS = dict(rladmin_path=dict(type="path", default=rl.DEFAULT_RLADMIN))
+RLADMIN_ARGS = dict(
+    rladmin_path=dict(type="path", default=rl.DEFAULT_RLADMIN),
+    command_timeout=dict(type="int", default=120),
+)
 
 
-def rladmin_path(module):
-    """The rladmin executable, or a failure that says where it was looked for."""
-    path = module.params["rladmin_path"]
-    if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-        module.fail_json(msg="rladmin not found or not executable at %s; is this a Redis Enterprise node? "
-                             "(set rladmin_path otherwise)" % path)
-    return path
+class RladminFailed(Exception):
+    """rladmin could not be run, failed, hung, or replied something unreadable; ``details`` go into the result."""
+
+    def __init__(self, msg, **details):
+        super().__init__(msg)
+        self.details = details
 
 
-def run(module, argv, success=None, **result):
-    """Run rladmin (argv list, no shell, no terminal to prompt on); fail the module on any failure.
+class Rladmin:
+    """rladmin on this node: the executable, checked, and the deadline of every call.
 
-    With ``success``, the reply must also contain that line (rladmin's documented success reply).
-    Returns stdout.
+    Checks the module's common options on creation: make it before the first write.
     """
-    rc, out, err = module.run_command(argv, data=None, environ_update={"LC_ALL": "C.UTF-8"})
-    if success is not None:
-        problem = rl.check_reply(argv, rc, out, err, success)
-    elif rc != 0:
-        problem = "'%s' exited %d: %s" % (" ".join(argv), rc, "\n".join(p for p in (out.strip(), err.strip()) if p) or "no output")
-    else:
-        problem = None
-    if problem:
-        module.fail_json(msg=problem, rc=rc, stdout=out, stderr=err, **result)
-    return out
 
+    def __init__(self, module):
+        self.module = module
+        problem = commands.check_timeout(module.params["command_timeout"])
+        if problem:
+            module.fail_json(msg=problem)
+        path = module.params["rladmin_path"]
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            module.fail_json(msg="rladmin not found or not executable at %s; is this a Redis Enterprise node? "
+                                 "(set rladmin_path otherwise)" % path)
+        self.path = path
+        self.timeout = module.params["command_timeout"]
 
-def read_nodes(module, rladmin, **result):
-    """``rladmin status nodes`` parsed; fails the module with rladmin's output when unreadable."""
-    out = run(module, [rladmin, "status", "nodes"], **result)
-    try:
-        return rl.parse_status_nodes(out)
-    except rl.RladminError as exc:
-        module.fail_json(msg=str(exc), stdout=out, **result)
-    return None
+    def call(self, argv, success=None):
+        """Run ``argv`` (no shell, no stdin: rladmin never waits on a prompt); returns stdout.
+
+        With ``success``, the reply must also contain that line (rladmin's documented success reply).
+        Raises RladminFailed when rladmin cannot start, exits non-zero, lacks the reply or outlives
+        command_timeout.
+        """
+        try:
+            rc, out, err = commands.run(argv, timeout=self.timeout, environ_update={"LC_ALL": "C.UTF-8"})
+        except commands.CommandTimeout as exc:
+            raise RladminFailed(str(exc), stdout=exc.out, stderr=exc.err)
+        except OSError as exc:
+            raise RladminFailed("cannot run %s: %s" % (argv[0], exc))
+        if success is not None:
+            problem = rl.check_reply(argv, rc, out, err, success)
+        elif rc != 0:
+            problem = "'%s' exited %d: %s" % (" ".join(argv), rc, "\n".join(p for p in (out.strip(), err.strip()) if p) or "no output")
+        else:
+            problem = None
+        if problem:
+            raise RladminFailed(problem, rc=rc, stdout=out, stderr=err)
+        return out
+
+    def nodes(self):
+        """``rladmin status nodes``, parsed."""
+        out = self.call([self.path, "status", "nodes"])
+        try:
+            return rl.parse_status_nodes(out)
+        except rl.RladminError as exc:
+            raise RladminFailed(str(exc), stdout=out)
+
+    def table(self, words, title):
+        """``rladmin status <words>`` read as the table under ``title:``."""
+        out = self.call([self.path, "status"] + list(words))
+        try:
+            return rl.parse_table(out, title)
+        except rl.RladminError as exc:
+            raise RladminFailed(str(exc), stdout=out)
+
+    def fail(self, exc, **result):
+        """Fail the module with an RladminFailed (or RladminError) and ``result``."""
+        self.module.fail_json(msg=str(exc), **dict(result, **getattr(exc, "details", {})))

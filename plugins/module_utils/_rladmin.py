@@ -20,6 +20,8 @@ Rows are read by matching each column with what its values look like, not by cha
 import ipaddress
 import re
 
+from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+
 DEFAULT_RLADMIN = "/opt/redislabs/bin/rladmin"
 SUCCESS_UPDATED = "Updated successfully."
 EXTERNAL_STATES = ("exact", "present", "absent")
@@ -119,7 +121,7 @@ def _node(cells):
     node["status"] = cells["status"].strip()
     node["ok"] = node["status"] == "OK"
     for name in ("cores", "masters", "slaves"):
-        if name in node and node[name].isdigit():
+        if name in node and is_digits(node[name]):
             node[name] = int(node[name])
     return node
 
@@ -193,15 +195,41 @@ def master_id(nodes):
     return masters[0] if masters else None
 
 
+def address_problem(address):
+    """Why ``address`` (an ipaddress object) cannot be a node's internal or external address, or None."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return "is an IPv4-mapped IPv6 address; give the IPv4 address %s itself" % mapped
+    for flag, what in (("is_unspecified", "the unspecified address"), ("is_loopback", "a loopback address"),
+                       ("is_multicast", "a multicast address"), ("is_link_local", "a link-local address"),
+                       ("is_reserved", "a reserved address (this includes the broadcast address 255.255.255.255)")):
+        if getattr(address, flag):
+            return "is %s, which no node can be reached at" % what
+    return None
+
+
 def normalize_address(value, where):
-    """A valid IPv4 or IPv6 address as rladmin should get it (IPv6 lower-case and compressed)."""
+    """A usable IPv4 or IPv6 address as rladmin should get it (IPv6 lower-case and compressed), or an error."""
+    text = str(value).strip()
+    if "%" in text:  # a zone index (fe80::1%eth0), which Python reads only from 3.9 on
+        raise RladminError("%s '%s' has a zone index; give the plain address" % (where, value))
     try:
-        address = ipaddress.ip_address(str(value).strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         raise RladminError("%s '%s' is not an IPv4 or IPv6 address" % (where, value))
-    if getattr(address, "scope_id", None):
-        raise RladminError("%s '%s' has a zone index; give the plain address" % (where, value))
+    problem = address_problem(address)
+    if problem:
+        raise RladminError("%s '%s' %s" % (where, value, problem))
     return address.compressed
+
+
+def node_ip(node, column="address"):
+    """A node's address as rladmin shows it, as an ipaddress object; an error when it is not an IP address."""
+    try:
+        return ipaddress.ip_address(node[column])
+    except ValueError:
+        raise RladminError("node %d's %s in rladmin status nodes is %r, not an IP address; this module changes "
+                           "nodes whose addresses are IP addresses" % (node["id"], column.upper(), node[column]))
 
 
 def normalize_addresses(values, where):
@@ -215,12 +243,19 @@ def normalize_addresses(values, where):
     return result
 
 
-def _same(a, b):
-    return ipaddress.ip_address(a) == ipaddress.ip_address(b)
+def _ips(addresses):
+    """The addresses that are IP addresses, as ipaddress objects (rladmin's table holds nothing else)."""
+    found = []
+    for address in addresses:
+        try:
+            found.append(ipaddress.ip_address(address))
+        except ValueError:
+            pass
+    return found
 
 
 def _contains(addresses, address):
-    return any(_same(address, other) for other in addresses)
+    return ipaddress.ip_address(address) in _ips(addresses)
 
 
 def plan_internal_address(nodes, node_id, new_address, rladmin=DEFAULT_RLADMIN):
@@ -231,16 +266,17 @@ def plan_internal_address(nodes, node_id, new_address, rladmin=DEFAULT_RLADMIN):
     """
     node = find_node(nodes, node_id)
     new = normalize_address(new_address, "internal_address")
-    if _same(node["address"], new):
+    old = node_ip(node)
+    if old == ipaddress.ip_address(new):
         return []
-    old_version, new_version = ipaddress.ip_address(node["address"]).version, ipaddress.ip_address(new).version
+    old_version, new_version = old.version, ipaddress.ip_address(new).version
     if old_version != new_version:
         raise RladminError(
             "internal_address %s would switch node %d from IPv%d to IPv%d (%s); a running cluster cannot change "
             "the internal address family" % (new, node_id, old_version, new_version, node["address"])
         )
     for other in nodes:
-        if other["id"] != node_id and _same(other["address"], new):
+        if other["id"] != node_id and _contains([other["address"]], new):
             raise RladminError("internal_address %s is already node %d's internal address" % (new, other["id"]))
     if node["connected"]:
         raise RladminError(
@@ -281,6 +317,18 @@ def plan_external_addresses(node, wanted, state, rladmin=DEFAULT_RLADMIN):
     else:
         commands = [base + ["set"] + target]
     return commands, target
+
+
+def differences(node, wanted):
+    """How ``node`` (as rladmin lists it now) differs from ``wanted`` (a node dict as planned): one phrase
+    each for the internal address and the set of external addresses; empty when it matches."""
+    found = []
+    if _ips([node["address"]]) != _ips([wanted["address"]]):
+        found.append("has internal address %s, not %s" % (node["address"], wanted["address"]))
+    if set(_ips(node["external_addresses"])) != set(_ips(wanted["external_addresses"])):
+        found.append("has external addresses [%s], not [%s]" % (
+            ", ".join(node["external_addresses"]), ", ".join(wanted["external_addresses"])))
+    return found
 
 
 def demote_reasons(node_id, nodes, shards, endpoints):

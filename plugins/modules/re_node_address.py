@@ -123,30 +123,52 @@ def main():
     except rl.RladminError as exc:
         module.fail_json(msg=str(exc))
 
-    rladmin = re_module.rladmin_path(module)
-    nodes = re_module.read_nodes(module, rladmin)
+    rladmin = re_module.Rladmin(module)
+    try:
+        nodes = rladmin.nodes()
+    except re_module.RladminFailed as exc:
+        rladmin.fail(exc, changed=False, commands=[])
     try:
         node = rl.find_node(nodes, node_id)
         commands = []
         predicted = copy.deepcopy(node)
         if params["internal_address"] is not None:
-            argv = rl.plan_internal_address(nodes, node_id, params["internal_address"], rladmin)
+            argv = rl.plan_internal_address(nodes, node_id, params["internal_address"], rladmin.path)
             if argv:
                 commands.append(argv)
                 predicted["address"] = argv[-1]
         if wanted_external is not None:
             external, predicted["external_addresses"] = rl.plan_external_addresses(
-                node, wanted_external, params["external_addresses_state"], rladmin)
+                node, wanted_external, params["external_addresses_state"], rladmin.path)
             commands += external
     except rl.RladminError as exc:
-        module.fail_json(msg=str(exc), before=node if "node" in locals() else None)
+        module.fail_json(msg=str(exc), changed=False, commands=[], before=node if "node" in locals() else None)
 
     result = dict(changed=bool(commands), commands=commands, before=node, after=predicted)
     if commands and not module.check_mode:
-        for argv in commands:
-            re_module.run(module, argv, success=rl.SUCCESS_UPDATED, commands=commands, before=node)
-        after = rl.find_node(re_module.read_nodes(module, rladmin, commands=commands, before=node), node_id)
-        result["after"] = after
+        ran = []
+        try:
+            for argv in commands:
+                ran.append(argv)
+                rladmin.call(argv, success=rl.SUCCESS_UPDATED)
+        except re_module.RladminFailed as exc:
+            # commands lists what ran, the failed call last; the node read again says what changed.
+            result.update(commands=ran, after=None, changed=True)
+            try:
+                result["after"] = rl.find_node(rladmin.nodes(), node_id)
+                result["changed"] = _addresses(result["after"]) != _addresses(node)
+            except (re_module.RladminFailed, rl.RladminError) as again:
+                exc = re_module.RladminFailed("%s; reading the node back failed too: %s" % (exc, again), **exc.details)
+            rladmin.fail(exc, **result)
+        try:
+            result["after"] = rl.find_node(rladmin.nodes(), node_id)
+        except (re_module.RladminFailed, rl.RladminError) as exc:
+            result["after"] = None
+            rladmin.fail(exc, **result)
+        result["changed"] = _addresses(result["after"]) != _addresses(node)
+        missing = rl.differences(result["after"], predicted)
+        if missing:
+            module.fail_json(msg="rladmin replied %r but node %d %s" % (rl.SUCCESS_UPDATED, node_id, "; ".join(missing)), **result)
     if module._diff:
         result["diff"] = dict(
             before=_addresses(node), after=_addresses(result["after"]),

@@ -25,11 +25,14 @@ options:
     type: int
     required: true
   retry_timeout_seconds:
-    description: Passed to rladmin as C(retry_timeout_seconds); how long rladmin retries a failed failover.
+    description:
+      - Passed to rladmin as C(retry_timeout_seconds); how long rladmin retries a failed failover.
+      - Must be less than O(command_timeout), which bounds the whole rladmin call.
     type: int
 notes:
   - rladmin is run with C(-y) and without a terminal. A non-zero exit or a reply that does not end in C(OK)
     fails the task with rladmin's output; so does a node still holding something afterwards.
+  - When the demotion fails, the node is read again, and C(changed) says whether it holds less than before.
 seealso:
   - module: dualstack.redis.re_node_info
   - module: dualstack.redis.re_node_address
@@ -72,15 +75,15 @@ from ansible_collections.dualstack.redis.plugins.module_utils import _re_module 
 from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
 
-def holdings(module, rladmin, node_id, **result):
-    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now."""
-    nodes = re_module.read_nodes(module, rladmin, **result)
+def holdings(rladmin, node_id):
+    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now; raises RladminFailed."""
+    nodes = rladmin.nodes()
     try:
         rl.find_node(nodes, node_id)
-        shards = rl.parse_table(re_module.run(module, [rladmin, "status", "shards", "node", str(node_id)], **result), "SHARDS")
-        endpoints = rl.parse_table(re_module.run(module, [rladmin, "status", "endpoints", "node", str(node_id)], **result), "ENDPOINTS")
     except rl.RladminError as exc:
-        module.fail_json(msg=str(exc), **result)
+        raise re_module.RladminFailed(str(exc))
+    shards = rladmin.table(["shards", "node", str(node_id)], "SHARDS")
+    endpoints = rladmin.table(["endpoints", "node", str(node_id)], "ENDPOINTS")
     return nodes, rl.demote_reasons(node_id, nodes, shards, endpoints)
 
 
@@ -94,22 +97,44 @@ def main():
         supports_check_mode=True,
     )
     node_id = module.params["node"]
-    if module.params["retry_timeout_seconds"] is not None and module.params["retry_timeout_seconds"] < 1:
-        module.fail_json(msg="retry_timeout_seconds must be 1 or more, got %d" % module.params["retry_timeout_seconds"])
-    rladmin = re_module.rladmin_path(module)
-    nodes, reasons = holdings(module, rladmin, node_id)
-    commands = [rl.demote_command(node_id, module.params["retry_timeout_seconds"], rladmin)] if reasons else []
+    retry = module.params["retry_timeout_seconds"]
+    if retry is not None and not 1 <= retry < module.params["command_timeout"]:
+        module.fail_json(msg="retry_timeout_seconds must be 1 or more and less than command_timeout (%s), got %d"
+                             % (module.params["command_timeout"], retry))
+    rladmin = re_module.Rladmin(module)
+    try:
+        nodes, reasons = holdings(rladmin, node_id)
+    except re_module.RladminFailed as exc:
+        rladmin.fail(exc, changed=False, commands=[])
+    commands = [rl.demote_command(node_id, retry, rladmin.path)] if reasons else []
     result = dict(changed=bool(commands), reasons=reasons, commands=commands, master=rl.master_id(nodes))
     if commands and not module.check_mode:
-        re_module.run(module, commands[0], success="OK", **result)
-        nodes, left = holdings(module, rladmin, node_id, **result)
+        try:
+            rladmin.call(commands[0], success="OK")
+        except re_module.RladminFailed as exc:
+            # The demotion may have moved some of it before failing.
+            result["changed"] = _changed_since(rladmin, node_id, reasons)
+            rladmin.fail(exc, **result)
+        try:
+            nodes, left = holdings(rladmin, node_id)
+        except re_module.RladminFailed as exc:
+            rladmin.fail(exc, **result)
         result["master"] = rl.master_id(nodes)
         if left:
+            result["changed"] = left != reasons
             module.fail_json(msg="rladmin replied OK but %s" % "; ".join(left), **result)
     if module._diff:
         result["diff"] = dict(before="\n".join(reasons) + "\n" if reasons else "", after="",
                               before_header="node %d holds" % node_id, after_header="node %d holds" % node_id)
     module.exit_json(**result)
+
+
+def _changed_since(rladmin, node_id, reasons):
+    """After a failed demotion: whether the node holds something else than before (unknown counts as changed)."""
+    try:
+        return holdings(rladmin, node_id)[1] != reasons
+    except re_module.RladminFailed:
+        return True
 
 
 if __name__ == "__main__":

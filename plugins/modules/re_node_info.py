@@ -119,8 +119,11 @@ def main():
         argument_spec=dict(re_module.RLADMIN_ARGS, node=dict(type="int")),
         supports_check_mode=True,
     )
-    rladmin = re_module.rladmin_path(module)
-    nodes = re_module.read_nodes(module, rladmin)
+    rladmin = re_module.Rladmin(module)
+    try:
+        nodes = rladmin.nodes()
+    except re_module.RladminFailed as exc:
+        rladmin.fail(exc, changed=False)
     connected = next((node["id"] for node in nodes if node["connected"]), None)
     master = rl.master_id(nodes)
     if module.params["node"] is not None:

@@ -15,6 +15,19 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.dualstack.redis.plugins.module_utils._rladmin import address_problem
+from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+
+
+def _node_id(value):
+    """A node id as an int, from an int or a string of digits (``-e``, INI inventories); None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if is_digits(text) else None
+
 
 def _ip(value):
     try:
@@ -45,14 +58,18 @@ def plan_internal_addresses(nodes, requests, delegate=None):
     claimed = {}
     for request in requests:
         host = request["host"]
-        node_id = request.get("node")
-        if node_id is None:
-            node_id = request.get("connected")
+        given = request.get("node")
+        if given is not None and _node_id(given) is None:
+            problems.append("%s: redis_enterprise_node_id %r is not a node id (a whole number such as 2)" % (host, given))
+            continue
+        given = _node_id(given) if given is not None else None
+        connected = request.get("connected")
+        node_id = given if given is not None else connected
         if node_id is None:
             problems.append("%s: cannot tell which node it is (rladmin did not answer there); set redis_enterprise_node_id" % host)
             continue
-        if request.get("connected") is not None and request.get("node") is not None and request["connected"] != request["node"]:
-            problems.append("%s: redis_enterprise_node_id is %s but rladmin there says it is node %s" % (host, request["node"], request["connected"]))
+        if connected is not None and given is not None and connected != given:
+            problems.append("%s: redis_enterprise_node_id is %s but rladmin there says it is node %s" % (host, given, connected))
             continue
         node = by_id.get(node_id)
         if node is None:
@@ -76,8 +93,9 @@ def plan_internal_addresses(nodes, requests, delegate=None):
                 "%s: internal_address_new %s is IPv%d but node %d's internal address %s is IPv%d; a running cluster "
                 "cannot switch its internal address family" % (host, new, new.version, node_id, old, old.version))
             continue
-        if new.is_loopback or new.is_unspecified or new.is_multicast or new.is_link_local:
-            problems.append("%s: internal_address_new %s is not a usable node address" % (host, new))
+        unusable = address_problem(new)
+        if unusable:
+            problems.append("%s: internal_address_new %s %s" % (host, request["new"], unusable))
             continue
         step["new"] = new.compressed
         if new == old:

@@ -48,7 +48,7 @@ def test_explicit_node_id_and_delegate():
     ([node(1, "10.0.0.11"), node(2, "10.0.0.12", ok=False)], [request("re1", "10.0.1.11"), request("re2", None)],
      "the cluster is not healthy: node 2 (DOWN, last seen 9s ago)"),
     (NODES, [request("re1", "10.0.1.300"), request("re2", None)], "'10.0.1.300' is not an IP address"),
-    (NODES, [request("re1", "127.0.0.5"), request("re2", None)], "not a usable node address"),
+    (NODES, [request("re1", "127.0.0.5"), request("re2", None)], "is a loopback address, which no node can be reached at"),
     (NODES, [request("re1", "10.0.1.11")], "no other node in the play to run rladmin from"),
     (NODES, [request("re9", "10.0.1.19", connected=9), request("re2", None)], "re9: node 9 is not in the cluster (nodes: 1, 2, 3)"),
     (NODES, [request("re1", "10.0.1.11", node_id=2), request("re2", None)], "redis_enterprise_node_id is 2 but rladmin there says it is node 1"),
@@ -68,3 +68,26 @@ def test_all_problems_are_reported_together():
 
 def test_filter_is_registered():
     assert FilterModule().filters()["internal_address_plan"](NODES, [request("re1", None), request("re2", None)])["problems"] == []
+
+
+@pytest.mark.parametrize("given", ["1", " 1 ", 1])
+def test_node_ids_given_as_strings_count_as_numbers(given):
+    """-e redis_enterprise_node_id=1 and INI group vars give '1': the same node as rladmin's 1."""
+    plan = plan_internal_addresses(NODES, [request("re1", "10.0.1.11", node_id=given), request("re2", None)])
+    assert plan["problems"] == [] and plan["hosts"]["re1"]["node"] == 1
+
+
+@pytest.mark.parametrize("given", ["one", "1.0", "\u0661", True, [1]])
+def test_node_ids_that_are_not_whole_numbers_are_named(given):
+    problems = plan_internal_addresses(NODES, [request("re1", "10.0.1.11", node_id=given), request("re2", None)])["problems"]
+    assert problems == ["re1: redis_enterprise_node_id %r is not a node id (a whole number such as 2)" % (given,)]
+
+
+@pytest.mark.parametrize("new, words", [
+    ("255.255.255.255", "is a reserved address"),
+    ("0.0.0.0", "is the unspecified address"),
+    ("224.0.0.9", "is a multicast address"),
+])
+def test_unusable_new_addresses_follow_the_module_rule(new, words):
+    problems = plan_internal_addresses(NODES, [request("re1", new), request("re2", None)])["problems"]
+    assert len(problems) == 1 and words in problems[0]
