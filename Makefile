@@ -25,7 +25,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units matrix cluster lint molecule molecule-all bench build community changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units matrix netns cluster lint molecule molecule-all bench build community changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -56,6 +56,10 @@ units: venv collection-path ## unit tests (pytest over tests/unit)
 
 matrix: ## sanity (every target Python), units and the managed-host modules for real, under ansible-core 2.16-2.19 (VERSIONS="2.16 2.19" for some)
 	tests/matrix/run.sh $(VERSIONS)
+
+netns: venv collection-path ## ip_address and ip_address_info against a real kernel, in network namespaces (root)
+	tests/lab/lab.sh netns
+	pytest tests/netns
 
 cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback; apt-gets it)
 	tests/lab/lab.sh redis

@@ -2,7 +2,7 @@
 # Run every test stage of `make test`, keep going past a failing stage, then print one table and a
 # closing summary line ("summary: N passed, N failed") that counts individual checks: sanity tests and
 # unit tests under each ansible-core release (tests/matrix), the managed-host modules' assertions on a real
-# Python 3.6 to 3.13, tests against a real Redis Cluster, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
+# Python 3.6 to 3.13, tests against a real Redis Cluster, address changes in network namespaces, lint tools, the build check and molecule scenarios. Exits non-zero on any failure.
 # Arguments: the molecule scenarios to run, in order. Logs: .build/test-logs/<stage>.log
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -96,6 +96,11 @@ cluster_tests() {  # Debian's redis-server (installed when missing), then the te
 }
 
 run_stage cluster count_pytest cluster_tests
+netns_tests() {  # iproute2 and procps (installed when missing), then address changes in network namespaces
+    tests/lab/lab.sh netns && pytest tests/netns --junitxml="$logs/netns.xml" -p no:cacheprovider
+}
+
+run_stage netns count_pytest netns_tests
 run_stage execution-environment count_pytest pytest tests/awx --junitxml="$logs/execution-environment.xml" -p no:cacheprovider
 run_stage yamllint count_one yamllint --strict .
 run_stage ansible-lint count_one ansible-lint --offline

@@ -20,21 +20,66 @@ def parse_addresses(text):
         interfaces = json.loads(text or "[]")
     except ValueError as exc:
         raise IprouteError("cannot read ip -j addr show output: %s" % exc)
+    if not isinstance(interfaces, list) or not all(isinstance(i, dict) for i in interfaces):
+        raise IprouteError("ip -j addr show printed JSON that is not a list of interfaces: %.200r" % (text,))
     found = []
     for interface in interfaces:
-        up = "UP" in interface.get("flags", []) or interface.get("operstate") == "UP"
-        for info in interface.get("addr_info", []):
-            if "local" not in info:
+        up = "UP" in (interface.get("flags") or []) or interface.get("operstate") == "UP"
+        for info in interface.get("addr_info") or []:
+            if not isinstance(info, dict) or "local" not in info:
                 continue
+            try:
+                local = ipaddress.ip_address(info["local"])
+                prefix_length = info.get("prefixlen", 0)
+                if isinstance(prefix_length, bool) or not 0 <= int(prefix_length) <= local.max_prefixlen:
+                    raise ValueError("prefix length out of range")
+                prefix_length = int(prefix_length)
+            except (TypeError, ValueError):
+                raise IprouteError("ip -j addr show listed an address it cannot be: %.200r" % (info,))
             found.append(dict(
-                interface=interface.get("ifname"),
+                interface=str(interface.get("ifname")),
                 up=up,
-                address=ipaddress.ip_address(info["local"]).compressed,
-                prefix_length=int(info.get("prefixlen", 0)),
-                family="ipv6" if info.get("family") == "inet6" else "ipv4",
+                address=local.compressed,
+                prefix_length=prefix_length,
+                family="ipv6" if local.version == 6 else "ipv4",
                 secondary=bool(info.get("secondary")),
             ))
     return found
+
+
+def normalize_address(value, name):
+    """``value`` as a plain IPv4 or IPv6 address (compressed), or an IprouteError naming option ``name``."""
+    text = str(value).strip()
+    if "%" in text:
+        raise IprouteError("%s '%s' has a zone index; give the plain address (the interface option says where)" % (name, value))
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        raise IprouteError("%s '%s' is not an IPv4 or IPv6 address" % (name, value))
+
+
+def family(address_text):
+    """``IPv4`` or ``IPv6``."""
+    return "IPv%d" % ipaddress.ip_address(address_text).version
+
+
+def check_prefix_length(address_text, prefix_length):
+    """An IprouteError unless ``prefix_length`` fits ``address_text``'s family (IPv4 1-32, IPv6 1-128)."""
+    bits = 32 if ipaddress.ip_address(address_text).version == 4 else 128
+    if isinstance(prefix_length, bool) or not 1 <= prefix_length <= bits:
+        raise IprouteError("prefix_length %s is not from 1 to %d, as %s needs" % (prefix_length, bits, address_text))
+
+
+def check_interface(name):
+    """An IprouteError unless ``name`` can be a Linux interface name (1-15 bytes, no '/', ':' or space)."""
+    if not name or len(name.encode("utf-8")) > 15 or name in (".", "..") or any(c in name for c in "/: \t\n") or not name.isprintable():
+        raise IprouteError("interface %r is not a Linux interface name (1 to 15 characters, none of '/', ':' or spaces)" % (name,))
+
+
+def promote_key(interface):
+    """The sysctl key of ``interface``'s promote_secondaries. sysctl reads '.' as the separator, so a dot in the
+    name (a VLAN such as eth0.100) is written as '/', which sysctl swaps back: net.ipv4.conf.eth0/100.promote_secondaries."""
+    return "net.ipv4.conf.%s.promote_secondaries" % interface.replace(".", "/")
 
 
 def find(addresses, address):
@@ -96,8 +141,8 @@ def plan_present(addresses, address, interface, prefix_length):
     return [["ip", "addr", "add", "%s/%d" % (ipaddress.ip_address(address).compressed, prefix_length), "dev", interface]]
 
 
-def plan_absent(addresses, address, promote_values):
-    """(argv lists, needs_promote) to remove ``address``.
+def plan_absent(addresses, address, promote_values, interface=None):
+    """(argv lists, needs_promote) to remove ``address`` (only from ``interface``, when given).
 
     Deleting an interface's primary IPv4 address also deletes its secondary addresses of the same subnet
     unless ``net.ipv4.conf.<if>.promote_secondaries`` (or ``.all.``) is 1. ``promote_values`` is the
@@ -105,7 +150,7 @@ def plan_absent(addresses, address, promote_values):
     interface's value to 1 and says so.
     """
     there = find(addresses, address)
-    if there is None:
+    if there is None or (interface is not None and there["interface"] != interface):
         return [], False
     commands = []
     needs_promote = False
@@ -115,6 +160,6 @@ def plan_absent(addresses, address, promote_values):
         siblings = [a for a in ipv4_here if a["secondary"] and ipaddress.ip_address(a["address"]) in network]
         if siblings and "1" not in [str(v).strip() for v in promote_values]:
             needs_promote = True
-            commands.append(["sysctl", "-q", "-w", "net.ipv4.conf.%s.promote_secondaries=1" % there["interface"]])
+            commands.append(["sysctl", "-q", "-w", "%s=1" % promote_key(there["interface"])])
     commands.append(["ip", "addr", "del", "%s/%d" % (there["address"], there["prefix_length"]), "dev", there["interface"]])
     return commands, needs_promote

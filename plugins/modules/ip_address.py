@@ -29,7 +29,7 @@ extends_documentation_fragment:
   - dualstack.redis._attributes.PLATFORM_LINUX
 options:
   address:
-    description: The IPv4 or IPv6 address.
+    description: The IPv4 or IPv6 address, without a zone index (O(interface) says where).
     type: str
     required: true
   state:
@@ -40,17 +40,30 @@ options:
     choices: [present, absent]
     default: present
   interface:
-    description: present. The interface; required unless O(like) is given.
+    description:
+      - With O(state=present), the interface; required unless O(like) is given.
+      - With O(state=absent), remove the address only from this interface (nothing changes when it is bound
+        to another one); without it, from whichever interface holds it.
     type: str
   prefix_length:
-    description: present. The prefix length; required unless O(like) is given.
+    description: present. The prefix length (IPv4 1 to 32, IPv6 1 to 128); required unless O(like) is given.
     type: int
   like:
-    description: present. Put the address on the interface holding this address, with its prefix length.
+    description:
+      - present. Put the address on the interface holding this address, with its prefix length. Same family
+        as O(address).
     type: str
   keep:
-    description: absent. An address that must still be bound to an UP interface afterwards.
+    description:
+      - absent. An address that must stay bound to an UP interface. Checked before anything is removed (it must
+        be bound now, and the removal must not take it along), and again afterwards.
     type: str
+  command_timeout:
+    description:
+      - Seconds each C(ip) or C(sysctl) call may take (1 to 86400); a call still running then is killed and the
+        task fails saying so.
+    type: int
+    default: 30
 notes:
   - Needs C(ip) (iproute2) and, for O(state=absent) of a primary IPv4 address with secondaries, a writable C(/proc/sys).
 seealso:
@@ -94,28 +107,20 @@ up_addresses:
   elements: str
   sample: ["127.0.0.1", "10.0.1.11", "::1"]
 commands:
-  description: The commands run (in check mode, those that would run).
+  description:
+    - The commands run (in check mode, those that would run), by program name.
+    - When one fails, the list ends with it and stops there. C(changed) then says whether the addresses
+      differ from before.
   returned: always
   type: list
   elements: list
+  sample: [["sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1"], ["ip", "addr", "del", "10.0.0.11/24", "dev", "eth0"]]
 """
-
-import ipaddress
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
 from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
-
-
-def read(module, ip):
-    rc, out, err = module.run_command([ip, "-j", "addr", "show"])
-    if rc != 0:
-        module.fail_json(msg="ip -j addr show failed: %s" % (err or out))
-    try:
-        return iproute.parse_addresses(out)
-    except iproute.IprouteError as exc:
-        module.fail_json(msg=str(exc))
-    return None
 
 
 def diff(before, after, interface):
@@ -128,9 +133,35 @@ def diff(before, after, interface):
     return dict(before=texts[0], after=texts[1], before_header=header, after_header=header)
 
 
+def check_input(params):
+    """Every input check that needs no look at the host; raises IprouteError."""
+    for name in ("address", "like", "keep"):
+        if params[name] is not None:
+            params[name] = iproute.normalize_address(params[name], name)
+    if params["interface"] is not None:
+        iproute.check_interface(params["interface"])
+    if params["state"] == "present":
+        if params["keep"] is not None:
+            raise iproute.IprouteError("keep only applies with state=absent")
+        if params["prefix_length"] is not None:
+            iproute.check_prefix_length(params["address"], params["prefix_length"])
+        if params["like"] is not None and iproute.family(params["like"]) != iproute.family(params["address"]):
+            raise iproute.IprouteError("like %s is an %s address and address %s an %s one; like must be of the same family"
+                                       % (params["like"], iproute.family(params["like"]), params["address"], iproute.family(params["address"])))
+        if params["like"] is None and (params["interface"] is None or params["prefix_length"] is None):
+            raise iproute.IprouteError("state=present needs interface and prefix_length, or like")
+    else:
+        for name in ("like", "prefix_length"):
+            if params[name] is not None:
+                raise iproute.IprouteError("%s only applies with state=present" % name)
+        if params["keep"] is not None and params["keep"] == params["address"]:
+            raise iproute.IprouteError("keep %s is the address being removed" % params["keep"])
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            ip_module.IP_ARGS,
             address=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             interface=dict(type="str"),
@@ -142,62 +173,80 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    for name in ("address", "like", "keep"):
-        if params[name] is not None:
-            try:
-                params[name] = ipaddress.ip_address(params[name].strip()).compressed
-            except ValueError:
-                module.fail_json(msg="%s '%s' is not an IPv4 or IPv6 address" % (name, params[name]))
-    ip = module.get_bin_path("ip", required=True)
-    addresses = read(module, ip)
+    try:
+        check_input(params)
+    except iproute.IprouteError as exc:
+        module.fail_json(msg=str(exc), changed=False, commands=[])
+    ip = ip_module.Ip(module)
+    try:
+        addresses = ip.addresses()
+    except ip_module.CommandFailed as exc:
+        module.fail_json(msg=str(exc), changed=False, commands=[])
     here = iproute.find(addresses, params["address"])
-    commands = []
+    interface, prefix_length = params["interface"], params["prefix_length"]
     try:
         if params["state"] == "present":
-            interface, prefix_length = params["interface"], params["prefix_length"]
             if params["like"] is not None:
                 model = iproute.find(addresses, params["like"])
                 if model is None:
-                    module.fail_json(msg="like: %s is not bound to any interface here" % params["like"])
+                    raise iproute.IprouteError("like: %s is not bound to any interface here" % params["like"])
                 interface, prefix_length = model["interface"], model["prefix_length"]
-            if interface is None or prefix_length is None:
-                module.fail_json(msg="state=present needs interface and prefix_length, or like")
             commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
-        elif params["state"] == "absent":
-            promote = []
-            if here is not None and here["family"] == "ipv4":
-                rc, out, _err = module.run_command(["sysctl", "-n", "net.ipv4.conf.all.promote_secondaries",
-                                                    "net.ipv4.conf.%s.promote_secondaries" % here["interface"]])
-                promote = out.split() if rc == 0 else []
-            commands, _needs = iproute.plan_absent(addresses, params["address"], promote)
+            where = dict(interface=interface, prefix_length=prefix_length)
+        else:
+            promote = ip.promote_values(here["interface"]) if here is not None and here["family"] == "ipv4" else []
+            commands, _needs = iproute.plan_absent(addresses, params["address"], promote, interface)
+            where = here if here is not None and interface in (None, here["interface"]) else None
+            if params["keep"] is not None:
+                _check_keep(addresses, commands, params)
     except iproute.IprouteError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=str(exc), changed=False, commands=[])
 
-    where = here
-    if params["state"] == "present":
-        where = dict(interface=interface, prefix_length=prefix_length)
     result = dict(changed=bool(commands), commands=commands,
                   interface=where["interface"] if where else None, prefix_length=where["prefix_length"] if where else None)
     before = addresses
     if commands and not module.check_mode:
-        for argv in commands:
-            rc, out, err = module.run_command(argv)
-            if rc != 0:
-                module.fail_json(msg="'%s' failed: %s" % (" ".join(argv), (err or out).strip()), **result)
-        addresses = read(module, ip)
+        ran = []
+        try:
+            for argv in commands:
+                ran.append(argv)
+                ip.run(argv)
+            addresses = ip.addresses()
+        except ip_module.CommandFailed as exc:
+            # commands lists what ran, the failed one last; changed says whether anything did change.
+            result.update(commands=ran, changed=len(ran) > 1 or _changed(ip, before))
+            module.fail_json(msg=str(exc), **result)
     if commands and module._diff:
         after = iproute.predict(before, commands) if module.check_mode else addresses
         result["diff"] = diff(before, after, where["interface"])
     up = iproute.up_addresses(addresses)
     result["up_addresses"] = up
     if module.check_mode and commands:
-        predicted = params["state"] == "present"
-        result["bound"] = predicted
+        result["bound"] = params["state"] == "present"
     else:
         result["bound"] = params["address"] in up
     if params["keep"] is not None and params["keep"] not in up and not module.check_mode:
         module.fail_json(msg="%s is no longer bound to an UP interface after removing %s" % (params["keep"], params["address"]), **result)
     module.exit_json(**result)
+
+
+def _check_keep(addresses, commands, params):
+    """Before any removal: ``keep`` is bound to an UP interface now and still will be once ``commands`` ran."""
+    if params["keep"] not in iproute.up_addresses(addresses):
+        raise iproute.IprouteError("keep %s is not bound to an UP interface now; nothing was removed" % params["keep"])
+    if params["keep"] not in iproute.up_addresses(iproute.predict(addresses, commands)):
+        raise iproute.IprouteError("removing %s would take %s with it; nothing was removed" % (params["address"], params["keep"]))
+
+
+def _changed(ip, before):
+    """After a failed command: whether the addresses differ from ``before`` (unknown counts as changed)."""
+    def bound(addresses):
+        return {(a["interface"], a["address"], a["prefix_length"]) for a in addresses}
+
+    try:
+        return bound(ip.addresses()) != bound(before)
+    except ip_module.CommandFailed:
+        return True
 
 
 if __name__ == "__main__":

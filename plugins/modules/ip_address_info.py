@@ -20,9 +20,15 @@ extends_documentation_fragment:
   - dualstack.redis._attributes.PLATFORM_LINUX
 options:
   address:
-    description: The IPv4 or IPv6 address to look for.
+    description: The IPv4 or IPv6 address to look for, without a zone index.
     type: str
     required: true
+  command_timeout:
+    description:
+      - Seconds the C(ip) call may take (1 to 86400); a call still running then is killed and the task fails
+        saying so.
+    type: int
+    default: 30
 notes:
   - Needs C(ip) (iproute2) with JSON output (C(ip -j)).
 seealso:
@@ -65,31 +71,28 @@ up_addresses:
   sample: ["127.0.0.1", "10.0.0.11", "::1"]
 """
 
-import ipaddress
-
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
 from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
+            ip_module.IP_ARGS,
             address=dict(type="str", required=True),
         ),
         supports_check_mode=True,
     )
     try:
-        address = ipaddress.ip_address(module.params["address"].strip()).compressed
-    except ValueError:
-        module.fail_json(msg="address '%s' is not an IPv4 or IPv6 address" % module.params["address"])
-    ip = module.get_bin_path("ip", required=True)
-    rc, out, err = module.run_command([ip, "-j", "addr", "show"])
-    if rc != 0:
-        module.fail_json(msg="ip -j addr show failed: %s" % (err or out))
-    try:
-        addresses = iproute.parse_addresses(out)
+        address = iproute.normalize_address(module.params["address"], "address")
     except iproute.IprouteError as exc:
+        module.fail_json(msg=str(exc))
+    ip = ip_module.Ip(module)
+    try:
+        addresses = ip.addresses()
+    except ip_module.CommandFailed as exc:
         module.fail_json(msg=str(exc))
     here = iproute.find(addresses, address)
     up = iproute.up_addresses(addresses)

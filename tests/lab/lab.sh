@@ -12,6 +12,7 @@
 #                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
 #                                      tests against a real Redis Cluster on loopback; apt-get them when missing
+#   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh python X.Y        print the path of a pythonX.Y (PATH, then pyenv), fail when none
 #   tests/lab/lab.sh doctor            list every program the lab and the tests run, say what is missing
 #                                      (exit 1 then) and with which package
@@ -79,6 +80,10 @@ HOST_DEPS=(
 TOOLCHAIN_DEPS=(
     "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
     "git|git|ansible-test sanity, tests/sanity/run.sh"
+)
+NETNS_DEPS=(
+    "ip|iproute2|tests/netns: network namespaces, veth pairs, addresses"
+    "sysctl|procps|tests/netns: ip_address sets promote_secondaries with it"
 )
 REDIS_DEPS=(
     "redis-server|redis-server|tests/cluster, molecule full_lab, make demo"
@@ -255,6 +260,12 @@ cmd_redis() {
     say "Redis for the cluster tests: $(redis-server --version | cut -d' ' -f1-3)"
 }
 
+cmd_netns() {
+    need_root "tests/netns makes network namespaces"
+    install_deps "${NETNS_DEPS[@]}"
+    say "network namespaces for tests/netns: $(ip -V)"
+}
+
 doctor_table() {  # title deps...: one line per program, "ok" or the package that provides it
     local dep path pkg why bad=0
     printf '%s\n' "$1"; shift
@@ -283,6 +294,7 @@ cmd_doctor() {
     doctor_table 'toolchain (make venv, make sanity):' "${TOOLCHAIN_DEPS[@]}" || bad=1
     doctor_table 'lab host (make lab, molecule, make demo):' "${HOST_DEPS[@]}" || bad=1
     doctor_table 'real Redis (tests/cluster, full_lab):' "${REDIS_DEPS[@]}" || bad=1
+    doctor_table 'network namespaces (tests/netns):' "${NETNS_DEPS[@]}" || bad=1
     printf 'JDK for the JVM checks:\n'
     if v=$(find_jdk); then printf '  ok       %s\n' "$v"; else printf '  MISSING  OpenJDK 17 with jdk.compiler (apt-get install openjdk-17-jdk-headless)\n'; bad=1; fi
     printf 'Pythons for managed-host tests (make matrix: sanity compile and host-side modules):\n'
@@ -310,7 +322,8 @@ case "${1:-}" in
     network-rm) shift; cmd_network_rm "$@" ;;
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
+    netns) cmd_netns ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -50,6 +50,11 @@ def run_in_process(module, args):
     else:
         as_module = mock.patch.object(_internal, "is_controller", False, create=True)
 
+    # Warnings and deprecations are process-wide in ansible-core: a run must not return an earlier run's.
+    from ansible.module_utils.common import warnings as ansible_warnings
+    ansible_warnings._global_warnings.clear()
+    ansible_warnings._global_deprecations.clear()
+
     out = io.StringIO()
     with as_module, _patch_args(args), contextlib.redirect_stdout(out):
         try:
@@ -84,8 +89,9 @@ def json_callback_env(collections_path):
 
 def adhoc_argv(module, args=None):
     """``ansible localhost -m module -a ARGS`` (args as JSON; none for None), this Python as the interpreter."""
-    argv = ["ansible", "localhost", "-c", "local", "-i", "localhost,", "-e", "ansible_python_interpreter=%s" % sys.executable,
-            "-m", module]
+    beside = os.path.join(os.path.dirname(sys.executable), "ansible")  # this venv's, also when PATH lacks it
+    argv = [beside if os.path.exists(beside) else "ansible", "localhost", "-c", "local", "-i", "localhost,",
+            "-e", "ansible_python_interpreter=%s" % sys.executable, "-m", module]
     return argv + (["-a", json.dumps(args)] if args is not None else [])
 
 
@@ -97,10 +103,13 @@ def _task_result(stdout, stderr, returncode):
     return data["plays"][0]["tasks"][0]["hosts"]["localhost"]
 
 
-def run_adhoc(module, args, collections_path, timeout=120):
-    """Run ``module`` with ``args`` ad hoc on localhost; returns its result dict (``failed`` when it failed)."""
-    proc = subprocess.run(adhoc_argv(module, args), env=json_callback_env(collections_path), capture_output=True,
-                          text=True, timeout=timeout, check=False)
+def run_adhoc(module, args, collections_path, timeout=120, prefix=()):
+    """Run ``module`` with ``args`` ad hoc on localhost; returns its result dict (``failed`` when it failed).
+
+    ``prefix``: argv to run ``ansible`` under, e.g. ``["ip", "netns", "exec", NAME]``.
+    """
+    proc = subprocess.run(list(prefix) + adhoc_argv(module, args), env=json_callback_env(collections_path),
+                          capture_output=True, text=True, timeout=timeout, check=False)
     return _task_result(proc.stdout, proc.stderr, proc.returncode)
 
 

@@ -71,3 +71,17 @@ def test_predict_follows_the_plan_and_leaves_the_input_alone():
     assert iproute.interface_lines(iproute.predict(addresses, commands), "eth0") == ETH0[1:]
     assert iproute.predict(addresses, []) == addresses
     assert addresses == copy
+
+
+def test_promote_key_of_a_vlan_interface_uses_slashes():
+    """sysctl swaps '.' and '/' in a key: eth0.100 must be written eth0/100 (checked against procps-ng's sysctl
+    on a real interface by tests/netns)."""
+    assert iproute.promote_key("eth0") == "net.ipv4.conf.eth0.promote_secondaries"
+    assert iproute.promote_key("eth0.100") == "net.ipv4.conf.eth0/100.promote_secondaries"
+
+
+@pytest.mark.parametrize("text", ['{"ifname": "eth0"}', '[1, 2]', '[{"addr_info": [{"local": "10.0.0.300"}]}]',
+                                  '[{"addr_info": [{"local": "10.0.0.1", "prefixlen": "x"}]}]'])
+def test_hostile_ip_output_is_an_iproute_error(text):
+    with pytest.raises(iproute.IprouteError):
+        iproute.parse_addresses(text)

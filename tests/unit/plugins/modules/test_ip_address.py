@@ -1,4 +1,4 @@
-"""ip_address with `ip` and `sysctl` mocked at run_command, replaying real `ip -j` output."""
+"""ip_address with `ip` and `sysctl` mocked at _commands.run, replaying real `ip -j` output."""
 
 import pytest
 from ip_samples import IP_JSON
@@ -15,21 +15,25 @@ AFTER_DEL = IP_JSON.replace('{"family": "inet", "local": "198.18.50.11", "prefix
 
 @pytest.fixture
 def system(monkeypatch):
-    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None}
+    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None, "timeout": 30, "fail": None}
 
-    def run_command(self, argv, **kwargs):
-        state["calls"].append(list(argv))
+    def run(argv, **kwargs):
+        assert argv[0].startswith("/usr/sbin/") and kwargs["timeout"] == state["timeout"]
+        argv = [argv[0][len("/usr/sbin/"):]] + list(argv[1:])
+        state["calls"].append(argv)
         if argv[1:] == ["-j", "addr", "show"]:
             return 0, state["ip"], ""
         if argv[0] == "sysctl" and argv[1] == "-n":
             return 0, state["sysctl"], ""
+        if argv == state["fail"]:
+            return 2, "", "RTNETLINK answers: Operation not permitted\n"
         if argv[:3] in (["ip", "addr", "add"], ["ip", "addr", "del"]) or argv[0] == "sysctl":
             if state["after"] is not None and argv[0] == "ip":
                 state["ip"] = state["after"]
             return 0, "", ""
         raise AssertionError(argv)
 
-    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", run_command)
+    monkeypatch.setattr("ansible_collections.dualstack.redis.plugins.module_utils._commands.run", run)
     monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.get_bin_path", lambda self, name, **kw: "/usr/sbin/" + name)
     return state
 
@@ -149,3 +153,65 @@ def test_bad_input(system, run_in_process, args, message):
     failed, result = run_in_process(ip_address, args)
     assert failed and message in result["msg"]
     assert all(c[1:] == ["-j", "addr", "show"] for c in system["calls"])
+
+
+# --- issue 13: refuse before running anything; the truth after a failed command ----------------------
+
+def reads_only(calls):
+    return all(c[1:] == ["-j", "addr", "show"] or c[:2] == ["sysctl", "-n"] for c in calls)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"address": "198.18.50.31", "interface": "eth0", "prefix_length": 0}, "prefix_length 0 is not from 1 to 32"),
+    ({"address": "198.18.50.31", "interface": "eth0", "prefix_length": -1}, "prefix_length -1 is not from 1 to 32"),
+    ({"address": "198.18.50.31", "interface": "eth0", "prefix_length": 33}, "prefix_length 33 is not from 1 to 32"),
+    ({"address": "fd00:50::31", "interface": "eth0", "prefix_length": 129}, "prefix_length 129 is not from 1 to 128"),
+    ({"address": "fe80::31%eth0", "interface": "eth0", "prefix_length": 64}, "has a zone index"),
+    ({"address": "fd00:50::31", "like": "198.18.50.11"}, "like 198.18.50.11 is an IPv4 address and address fd00:50::31 an IPv6 one"),
+    ({"address": "198.18.50.31", "interface": "eth0/1", "prefix_length": 24}, "is not a Linux interface name"),
+    ({"address": "198.18.50.31", "interface": "x" * 16, "prefix_length": 24}, "is not a Linux interface name"),
+    ({"address": "198.18.50.31", "interface": "eth0", "prefix_length": 24, "keep": "198.18.50.21"}, "keep only applies with state=absent"),
+    ({"address": "198.18.50.11", "state": "absent", "prefix_length": 24}, "prefix_length only applies with state=present"),
+    ({"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.300"}, "keep '198.18.50.300' is not an IPv4 or IPv6 address"),
+    ({"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.11"}, "keep 198.18.50.11 is the address being removed"),
+    ({"address": "198.18.50.11", "state": "absent", "command_timeout": 0}, "command_timeout must be from 1 to 86400 seconds, got 0"),
+])
+def test_refused_before_anything_runs(system, run_in_process, args, message):
+    failed, result = run_in_process(ip_address, args)
+    assert failed and message in result["msg"], result["msg"]
+    assert system["calls"] == [] and result.get("changed") is not True
+
+
+def test_keep_not_bound_now_is_refused_before_removing(system, run_in_process):
+    """Today's code removed the address first, then failed over keep."""
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.77"})
+    assert failed and result["msg"] == "keep 198.18.50.77 is not bound to an UP interface now; nothing was removed"
+    assert reads_only(system["calls"]) and result["changed"] is False and result["commands"] == []
+
+
+def test_absent_from_another_interface_changes_nothing(system, run_in_process):
+    """198.18.50.11 is on eth0: absent from eth1 is already true (today's code removed it from eth0)."""
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "interface": "eth1"})
+    assert not failed and not result["changed"] and result["commands"] == [] and result["bound"]
+    assert reads_only(system["calls"])
+
+
+def test_failure_after_a_write_reports_what_ran(system, run_in_process):
+    """The sysctl ran, then the delete failed: changed, and commands lists both, the failed one last."""
+    system["fail"] = ["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"]
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent"})
+    assert failed and result["changed"] is True
+    assert result["commands"] == [["sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1"], system["fail"]]
+    assert "Operation not permitted" in result["msg"]
+
+
+def test_first_command_failing_changes_nothing(system, run_in_process):
+    system["fail"] = ["ip", "addr", "add", "198.18.50.31/24", "dev", "eth0"]
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11"})
+    assert failed and result["changed"] is False and result["commands"] == [system["fail"]]
+
+
+def test_custom_command_timeout_reaches_every_call(system, run_in_process):
+    system["timeout"] = 7
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11", "command_timeout": 7})
+    assert not failed and result["changed"]

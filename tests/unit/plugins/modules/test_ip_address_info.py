@@ -1,4 +1,4 @@
-"""ip_address_info with `ip` mocked at run_command, replaying real `ip -j` output: it reads and never changes."""
+"""ip_address_info with `ip` mocked at _commands.run, replaying real `ip -j` output: it reads and never changes."""
 
 import pytest
 from ip_samples import IP_JSON
@@ -12,13 +12,14 @@ UP = ["127.0.0.1", "::1", "198.18.50.11", "198.18.50.21", "fd00:50::11"]
 def system(monkeypatch):
     state = {"calls": [], "rc": 0, "ip": IP_JSON, "err": ""}
 
-    def run_command(self, argv, **kwargs):
+    def run(argv, **kwargs):
+        assert argv[0] == "/usr/sbin/ip" and kwargs["timeout"] == 30
         state["calls"].append(list(argv))
         if argv[1:] == ["-j", "addr", "show"]:
             return state["rc"], state["ip"], state["err"]
         raise AssertionError("ip_address_info ran %s" % argv)
 
-    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.run_command", run_command)
+    monkeypatch.setattr("ansible_collections.dualstack.redis.plugins.module_utils._commands.run", run)
     monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.get_bin_path", lambda self, name, **kw: "/usr/sbin/" + name)
     return state
 
@@ -57,7 +58,7 @@ def test_takes_no_change_options(system, run_in_process, option):
 def test_ip_failure_and_unreadable_output(system, run_in_process):
     system.update(rc=255, ip="", err="Object \"addr\" is unknown")
     failed, result = run_in_process(ip_address_info, {"address": "198.18.50.11"})
-    assert failed and result["msg"] == 'ip -j addr show failed: Object "addr" is unknown'
+    assert failed and result["msg"] == "'ip -j addr show' failed (rc=255): Object \"addr\" is unknown"
     system.update(rc=0, ip="not json", err="")
     failed, result = run_in_process(ip_address_info, {"address": "198.18.50.11"})
     assert failed and result["msg"].startswith("cannot read ip -j addr show output")
