@@ -7,7 +7,9 @@ Private to dualstack.redis: not a public API, may change in any release.
 
 No I/O: functions take and return text. Facts this follows (glibc ``sysdeps/posix/getaddrinfo.c``):
 
-- ``#`` starts a comment anywhere on a line; a line is ``keyword value1 value2``, the rest is ignored.
+- Only ``\n`` ends a line (``getline``); a CR, a form feed or a Unicode line separator does not.
+- ``#`` starts a comment anywhere on a line; a line is ``keyword value1 value2``, the words separated by
+  ASCII white space (``isspace`` in the C locale), the rest is ignored.
 - ``precedence`` and ``label`` take an IPv6 prefix (``inet_pton``; no length means /128) and an
   integer up to INT_MAX. An unknown keyword or an unparsable line is skipped without a word.
 - One ``precedence`` line replaces glibc's whole built-in precedence table (likewise ``label``);
@@ -17,7 +19,9 @@ No I/O: functions take and return text. Facts this follows (glibc ``sysdeps/posi
 What this module manages in the file is one block between two marker comments. It writes the FULL
 precedence table there whenever it writes any row, never writes ``label`` lines, and leaves every
 other line alone, except active ``precedence`` lines outside the block for a prefix the block sets:
-those are commented out with a marker (and put back by ``state=absent``).
+those are commented out with a marker (and put back by ``state=absent``). Every other byte of the file is
+kept as it was, line ends (CRLF), a missing final newline and bytes that are not UTF-8 (which the caller
+decodes with ``surrogateescape``) included: a plan that changes nothing returns the text it was given.
 """
 
 import difflib
@@ -35,6 +39,7 @@ from ansible_collections.dualstack.redis.plugins.module_utils._policy_table impo
     normalize_prefix,
     prefix_key,
 )
+from ansible_collections.dualstack.redis.plugins.module_utils._text import c_strip, c_words, is_digits
 
 KEYWORDS = ("label", "precedence", "reload", "scopev4")
 BLOCK_BEGIN = "# BEGIN dualstack.redis.gai_conf (managed by Ansible; edits between these lines are overwritten)"
@@ -79,7 +84,7 @@ def _parse_prefix(text):
     if getattr(ip, "scope_id", None):
         return None
     if slash:
-        if bits and not bits.isdigit():
+        if bits and not is_digits(bits):
             return None
         length = int(bits) if bits else 0
     else:
@@ -92,7 +97,7 @@ def _parse_prefix(text):
 def _parse_value(text):
     if text == "":
         return 0
-    if not text.isdigit() or int(text) > INT_MAX:
+    if not is_digits(text) or int(text) > INT_MAX:
         return None
     return int(text)
 
@@ -100,9 +105,9 @@ def _parse_value(text):
 def parse_line(number, text):
     """Classify one line (without its newline) the way glibc reads it."""
     content = text.split("#", 1)[0]
-    fields = content.split()
+    fields = c_words(content)
     if not fields:
-        return GaiLine(number, text, "comment" if text.strip() else "blank")
+        return GaiLine(number, text, "comment" if c_strip(text) else "blank")
     keyword = fields[0]
     value1 = fields[1] if len(fields) > 1 else ""
     value2 = fields[2] if len(fields) > 2 else ""
@@ -139,7 +144,7 @@ def _parse_scopev4(number, text, value1, value2):
         ip = ipaddress.ip_address(address)
     except ValueError:
         ip = None
-    if ip is not None and (not slash or bits.isdigit()):
+    if ip is not None and (not slash or is_digits(bits)):
         length = int(bits) if slash else (128 if ip.version == 6 else 32)
         if ip.version == 6:
             ok = ip.ipv4_mapped is not None and 96 <= length <= 128
@@ -155,15 +160,20 @@ class GaiConf:
 
     def __init__(self, text):
         self.text = text
-        self.lines = [parse_line(i + 1, line) for i, line in enumerate(text.splitlines())]
+        # glibc's lines: split at \n only. A file ending in \n has no line after it.
+        raw = text.split("\n")
+        self.final_newline = raw[-1] == ""
+        if self.final_newline:
+            raw.pop()
+        self.lines = [parse_line(i + 1, line) for i, line in enumerate(raw)]
         self.block = self._find_block()
         if self.block:
             for line in self.lines[self.block[0]:self.block[1] + 1]:
                 line.managed = True
 
     def _find_block(self):
-        begins = [i for i, line in enumerate(self.lines) if line.text.strip() == BLOCK_BEGIN]
-        ends = [i for i, line in enumerate(self.lines) if line.text.strip() == BLOCK_END]
+        begins = [i for i, line in enumerate(self.lines) if c_strip(line.text) == BLOCK_BEGIN]
+        ends = [i for i, line in enumerate(self.lines) if c_strip(line.text) == BLOCK_END]
         if not begins and not ends:
             return None
         if len(begins) != 1 or len(ends) != 1 or ends[0] < begins[0]:
@@ -197,7 +207,7 @@ class GaiConf:
         found = []
         for line in self.lines:
             if line.kind in ("unknown", "invalid"):
-                found.append("gai.conf line %d: %s; glibc ignores this line: %s" % (line.number, line.problem, line.text.strip()))
+                found.append("gai.conf line %d: %s; glibc ignores this line: %s" % (line.number, line.problem, c_strip(line.text)))
         seen = {}
         for line in self.rows("precedence") + self.rows("label"):
             key = (line.kind, prefix_key(line.prefix))
@@ -252,23 +262,24 @@ def plan(text, rows):
                 out.append(line.text)
             else:
                 out.append(original.text)
-                notes.append("restored line %d: %s" % (line.number, original.text.strip()))
+                notes.append("restored line %d: %s" % (line.number, c_strip(original.text)))
             continue
         if line.kind == "precedence" and prefix_key(line.prefix) in wanted:
             out.append(DISABLED_MARK + line.text)
-            notes.append("disabled line %d, which the managed table replaces: %s" % (line.number, line.text.strip()))
+            notes.append("disabled line %d, which the managed table replaces: %s" % (line.number, c_strip(line.text)))
             continue
         out.append(line.text)
     if rows:
+        # Appended right after the last line (no blank line of ours before it), so removing the block later
+        # removes exactly its own lines.
         block = render_block(rows)
         if block_at is None:
-            if out and out[-1].strip():
-                out.append("")
             out.extend(block)
         else:
             out[block_at:block_at] = block
-    elif block_at is not None and block_at > 0 and not out[block_at - 1].strip() and (block_at == len(out)):
-        # Drop the blank line we put before the block when it was appended at the end.
-        del out[block_at - 1]
-    new_text = "\n".join(out) + ("\n" if out else "")
+    if out == [line.text for line in conf.lines]:
+        return text, notes
+    # A file that had no final newline gets one only when its last line is now ours (a block we appended).
+    final_newline = conf.final_newline or (bool(rows) and block_at is None)
+    new_text = "\n".join(out) + ("\n" if out and final_newline else "")
     return new_text, notes

@@ -85,6 +85,15 @@ options:
     type: bool
     default: false
 notes:
+  - The file is read and written byte for byte as glibc reads it, where only a newline ends a line. CRLF line
+    ends, bytes that are not UTF-8 and a missing final newline are kept outside the managed block (a block
+    appended after a last line without a newline gives that line one). In results and diffs, bytes that are
+    not UTF-8 show as U+FFFD.
+  - O(path) must be absolute. A symlink is followed. The file it points to is changed and the link stays.
+  - A new file is created with mode C(0644) whatever the umask (glibc's readers are every process on the
+    host), unless O(mode) says otherwise. O(owner), O(group) and O(mode) are checked before anything is written.
+  - At most 20 of the file's problems become warnings (plus one line counting the rest). A diff of a file over
+    102 KiB shows its size instead of its text.
   - Check the result with M(dualstack.redis.address_order_info) or C(getent ahosts NAME), which sort
     addresses through getaddrinfo(). C(getent hosts) does not.
   - Go's pure-Go resolver and musl ignore gai.conf; Java follows it with C(-Djava.net.preferIPv6Addresses=system).
@@ -169,7 +178,7 @@ import glob
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils._files import read_text, write_text
+from ansible_collections.dualstack.redis.plugins.module_utils import _files as files
 from ansible_collections.dualstack.redis.plugins.module_utils._gai_conf import GaiConf, plan
 from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import (
     GLIBC_PRECEDENCE,
@@ -178,11 +187,34 @@ from ansible_collections.dualstack.redis.plugins.module_utils._policy_table impo
     normalize_networks,
     wanted_rows,
 )
+from ansible_collections.dualstack.redis.plugins.module_utils._text import json_safe
+
+# At most this many of the file's problems become warnings; one more says how many were left out.
+MAX_WARNINGS = 20
+# Ansible's own limit for showing a file in a diff (DEFAULT_MAX_FILE_SIZE_FOR_DIFF).
+MAX_DIFF_SIZE = 104448
 
 
 def is_musl():
     """True when the host's C library is musl (its dynamic loader is /lib/ld-musl-<arch>.so.1)."""
     return bool(glob.glob("/lib/ld-musl-*.so.1"))
+
+
+def warnings(conf):
+    """The file's findings, at most MAX_WARNINGS of them plus one line counting the rest."""
+    found = conf.findings()
+    shown = [json_safe(text) for text in found[:MAX_WARNINGS]]
+    if len(found) > MAX_WARNINGS:
+        shown.append("gai.conf: %d more lines like these are not listed" % (len(found) - MAX_WARNINGS))
+    return shown
+
+
+def diff(path, before, after):
+    texts = []
+    for text in (before or "", after or ""):
+        size = len(text.encode("utf-8", "surrogateescape"))
+        texts.append(json_safe(text) if size <= MAX_DIFF_SIZE else "(%d bytes: larger than %d, not shown)\n" % (size, MAX_DIFF_SIZE))
+    return dict(before=texts[0], after=texts[1], before_header=path, after_header=path)
 
 
 def main():
@@ -199,10 +231,13 @@ def main():
     params = module.params
     path = params["path"]
 
+    # Every check that needs no write comes first.
     try:
         networks = normalize_networks(params["networks"])
-    except PolicyError as exc:
-        module.fail_json(msg=str(exc))
+        target = files.destination(path)
+        files.check_file_args(params)
+    except (PolicyError, files.FileProblem) as exc:
+        module.fail_json(msg=str(exc), changed=False)
     if params["state"] == "absent" and networks:
         module.fail_json(msg="networks is only used with state=present; state=absent removes every row this module wrote")
     if is_musl() and not params["allow_non_glibc"]:
@@ -215,29 +250,30 @@ def main():
     if params["state"] == "present" and (params["prefer"] != "system" or networks):
         rows = wanted_rows(params["prefer"], networks, GLIBC_PRECEDENCE)
 
-    before = read_text(module, path)
+    before = files.read_text(module, target)
     try:
         after, changes = plan(before or "", rows)
     except PolicyError as exc:
-        module.fail_json(msg="%s: %s" % (path, exc))
+        module.fail_json(msg=json_safe("%s: %s" % (path, exc)), changed=False)
     if before is None and not rows:
         after = None
 
-    result = dict(changed=before != after, path=path, changes=changes)
+    # The whole result is made before the write, so nothing after it can fail.
+    conf = GaiConf(after or "")
+    result = dict(changed=before != after, path=path, changes=[json_safe(note) for note in changes],
+                  precedence=[dict(prefix=row.prefix, precedence=row.precedence) for row in conf.effective("precedence")])
+    found = warnings(conf)
     if module._diff:
-        result["diff"] = dict(before=before or "", after=after or "", before_header=path, after_header=path)
+        result["diff"] = diff(path, before, after)
     if result["changed"] and not module.check_mode:
-        backup_file = write_text(module, path, after, backup=params["backup"])
+        backup_file = files.write_text(module, target, after, backup=params["backup"])
         if backup_file:
             result["backup_file"] = backup_file
     if after is not None and (not module.check_mode or before is not None):
-        file_args = module.load_file_common_arguments(params)
+        file_args = module.load_file_common_arguments(params, path=target)
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-
-    conf = GaiConf(after or "")
-    for finding in conf.findings():
-        module.warn(finding)
-    result["precedence"] = [dict(prefix=row.prefix, precedence=row.precedence) for row in conf.effective("precedence")]
+    for text in found:
+        module.warn(text)
     module.exit_json(**result)
 
 

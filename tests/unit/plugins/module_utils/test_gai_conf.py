@@ -167,8 +167,7 @@ def test_plan_appends_block_and_keeps_everything_else():
     assert text.startswith(DEBIAN_DEFAULT)
     assert notes == []
     block = text[len(DEBIAN_DEFAULT):].splitlines()
-    assert block[0] == ""
-    assert block[1] == gc.BLOCK_BEGIN
+    assert block[0] == gc.BLOCK_BEGIN  # right after the last line: removing the block removes only its lines
     assert block[-1] == gc.BLOCK_END
     assert [line.split()[1:] for line in block if line.startswith("precedence")] == [
         ["::1/128", "50"], ["::/0", "40"], ["2002::/16", "30"], ["::/96", "20"], ["::ffff:0:0/96", "100"]]

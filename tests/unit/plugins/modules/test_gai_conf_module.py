@@ -118,3 +118,127 @@ def test_directory_path_fails(tmp_path, run_in_process, monkeypatch):
     monkeypatch.setattr(gai_conf, "is_musl", lambda: False)
     failed, result = run_in_process(gai_conf, {"path": str(tmp_path), "prefer": "ipv4"})
     assert failed and "is a directory" in result["msg"]
+
+
+# --- issue 13: refuse before writing; keep every byte; results that are always JSON ------------------
+
+def untouched(path, data, stat_before):
+    after = os.stat(path)
+    return path.read_bytes() == data and (after.st_mtime_ns, after.st_ino) == (stat_before.st_mtime_ns, stat_before.st_ino)
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"owner": "nosuchuser-dsr"}, "owner 'nosuchuser-dsr' does not exist on this host"),
+    ({"group": "nosuchgroup-dsr"}, "group 'nosuchgroup-dsr' does not exist on this host"),
+    ({"mode": "rw-r--r--"}, "mode 'rw-r--r--' is neither octal"),
+    ({"mode": "0999"}, "mode '0999' is neither octal"),
+    ({"networks": [{"prefix": "10.0.0.0/\u00b2"}]}, "has an invalid prefix length"),
+])
+@pytest.mark.parametrize("check_mode", [False, True], ids=["real", "check"])
+def test_bad_file_options_fail_before_any_write(conf, run_in_process, args, message, check_mode):
+    data, stat_before = conf.read_bytes(), os.stat(conf)
+    failed, result = run_in_process(gai_conf, dict(args, path=str(conf), prefer="ipv4", _ansible_check_mode=check_mode))
+    assert failed and message in result["msg"] and result["changed"] is False
+    assert untouched(conf, data, stat_before)
+    assert [p.name for p in conf.parent.iterdir()] == ["gai.conf"]  # no temporary file left
+
+
+@pytest.mark.parametrize("path, message", [
+    ("", "path is empty; give the absolute path of the file"),
+    ("relative/gai.conf", "path relative/gai.conf is relative; give an absolute path"),
+    ("/nonexistent-dsr-dir/gai.conf", "directory /nonexistent-dsr-dir does not exist"),
+])
+def test_bad_paths_are_messages(run_in_process, monkeypatch, tmp_path, path, message):
+    monkeypatch.setattr(gai_conf, "is_musl", lambda: False)
+    monkeypatch.chdir(tmp_path)
+    failed, result = run_in_process(gai_conf, {"path": path, "prefer": "ipv4"})
+    assert failed and message in result["msg"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_directory_is_a_message_and_nothing_changes(conf, run_in_process, monkeypatch):
+    """As root no directory is read-only to us, so the write is refused the way a read-only mount refuses it."""
+    import errno
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    data, stat_before = conf.read_bytes(), os.stat(conf)
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4"})
+    assert failed and result["changed"] is False
+    assert result["msg"] == "cannot write %s: [Errno 30] Read-only file system; nothing was changed" % conf
+    assert untouched(conf, data, stat_before)
+
+
+@pytest.mark.parametrize("data", [
+    b"# site settings\r\nreload no\r\n",                 # CRLF
+    b"# site settings\nreload no",                       # no final newline
+    b"# caf\xe9 in Latin-1\nreload no\n",                # not UTF-8
+    b"# a form feed\x0cprecedence ::ffff:0:0/96 100\n",  # not a line end for glibc
+    "# a line separator\u2028precedence ::1/128 10\n".encode("utf-8"),
+    b"",
+])
+@pytest.mark.parametrize("check_mode", [False, True], ids=["real", "check"])
+def test_nothing_managed_means_nothing_changed_byte_for_byte(conf, run_in_process, data, check_mode):
+    conf.write_bytes(data)
+    stat_before = os.stat(conf)
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "system", "_ansible_check_mode": check_mode,
+                                               "_ansible_diff": True})
+    assert not failed and not result["changed"], result
+    assert untouched(conf, data, stat_before)
+    # Only \n ends a line: neither text after a form feed nor after U+2028 is a precedence row.
+    assert {r["prefix"]: r["precedence"] for r in result["precedence"]}["::ffff:0:0/96"] == 10
+
+
+@pytest.mark.parametrize("data", [b"# caf\xe9\r\nreload no\r\n", b"# caf\xe9\nreload no"])
+def test_managed_block_keeps_every_other_byte(conf, run_in_process, data):
+    conf.write_bytes(data)
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4", "_ansible_diff": True})
+    assert not failed and result["changed"]
+    written = conf.read_bytes()
+    assert written.startswith(data) and written.endswith(b"# END dualstack.redis.gai_conf\n")
+    assert "caf\ufffd" in result["diff"]["before"]  # the result is JSON: the byte shows as U+FFFD
+    failed, again = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4"})
+    assert not failed and not again["changed"]
+    failed, removed = run_in_process(gai_conf, {"path": str(conf), "state": "absent"})
+    # The line the block was appended after got its newline and keeps it.
+    assert not failed and removed["changed"] and conf.read_bytes() == (data if data.endswith(b"\n") else data + b"\n")
+
+
+def test_symlink_is_followed_and_stays_a_link(conf, run_in_process, tmp_path):
+    link = tmp_path / "link.conf"
+    link.symlink_to(conf)
+    failed, result = run_in_process(gai_conf, {"path": str(link), "prefer": "ipv4"})
+    assert not failed and result["changed"] and result["path"] == str(link)
+    assert link.is_symlink() and os.readlink(link) == str(conf)
+    assert gc.BLOCK_BEGIN in conf.read_text()
+
+
+def test_new_file_is_world_readable_under_umask_077(tmp_path, run_in_process, monkeypatch):
+    monkeypatch.setattr(gai_conf, "is_musl", lambda: False)
+    path = tmp_path / "gai.conf"
+    old = os.umask(0o077)
+    try:
+        failed, result = run_in_process(gai_conf, {"path": str(path), "prefer": "ipv4"})
+    finally:
+        os.umask(old)
+    assert not failed and result["changed"]
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+
+
+def test_user_mode_wins_over_the_new_file_mode(tmp_path, run_in_process, monkeypatch):
+    monkeypatch.setattr(gai_conf, "is_musl", lambda: False)
+    path = tmp_path / "gai.conf"
+    failed, result = run_in_process(gai_conf, {"path": str(path), "prefer": "ipv4", "mode": "0640"})
+    assert not failed and oct(os.stat(path).st_mode & 0o777) == "0o640"
+
+
+def test_a_junk_file_gives_a_bounded_number_of_warnings(conf, run_in_process):
+    conf.write_text("".join("precendence ::ffff:0:0/96 %d\n" % i for i in range(100000)))
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "system", "_ansible_diff": True})
+    assert not failed and not result["changed"]
+    assert len(result["warnings"]) == gai_conf.MAX_WARNINGS + 1
+    assert result["warnings"][-1] == "gai.conf: %d more lines like these are not listed" % (100000 - gai_conf.MAX_WARNINGS)
+    assert result["diff"]["before"].startswith("(") and "not shown" in result["diff"]["before"]
