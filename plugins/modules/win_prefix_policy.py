@@ -80,7 +80,15 @@ options:
     type: str
     choices: [persistent, active]
     default: persistent
+  command_timeout:
+    description:
+      - Seconds each netsh command may take (1 to 86400). The task fails once it has passed, saying which command
+        did not finish; that command may still be running on the host.
+    type: int
+    default: 60
 notes:
+  - Output of C(netsh ... show prefixpolicies) is read strictly (any header, then a line of dashes, then only
+    rows); anything else fails the task before a change, so a misread table never leads to adding rows.
   - There is no PowerShell cmdlet that changes prefix policies (only C(Get-NetPrefixPolicy) reads them),
     and the registry format is undocumented; netsh is the supported interface.
   - Applications that cache resolutions keep the old order until they resolve again.
@@ -126,7 +134,10 @@ EXAMPLES = r"""
 
 RETURN = r"""
 commands:
-  description: The netsh command lines run (in check mode, those that would run).
+  description:
+    - The netsh command lines run (in check mode, those that would run).
+    - When one fails, the list ends with it and stops there; C(changed) is true when an earlier one succeeded
+      (or the failed one timed out and may have run).
   returned: always
   type: list
   elements: str

@@ -24,7 +24,8 @@ from ansible_collections.dualstack.redis.plugins.module_utils._policy_table impo
 
 STORES = ("active", "persistent")
 NETSH = "netsh interface ipv6"
-_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+([0-9A-Fa-f:.]+/\d{1,3})\s*$")
+_ROW = re.compile(r"^[ \t]*([0-9]+)[ \t]+([0-9]+)[ \t]+([0-9A-Fa-f:.]+/[0-9]{1,3})[ \t]*$")
+_SEPARATOR = re.compile(r"^[ \t]*-+(?:[ \t]+-+)*[ \t]*$")
 _SAFE_PREFIX = re.compile(r"^[0-9a-f:.]+/\d{1,3}$")
 
 
@@ -40,14 +41,23 @@ def show_command(store):
 def parse_prefix_policies(text):
     """Rows of ``show prefixpolicies`` output as PolicyRow, in the order shown.
 
-    Header words, the "Querying active state..." line, separators, blank lines and CR line ends are
-    skipped whatever their language; a line is a row when it is two integers and a prefix.
+    What comes before the separator line (dashes, one run per column) is free text, translated on localized
+    Windows: the "Querying active state..." line and the header. After it, every line that is not blank must be
+    a row: two integers and an IPv6 prefix. Output without a separator, or with any other line after it, is not
+    a prefix-policy table and raises NetshError (planning from a table misread as empty would add every row).
+    CR line ends are allowed.
     """
+    lines = [line.rstrip("\r") for line in text.split("\n")]
+    separator = next((i for i, line in enumerate(lines) if _SEPARATOR.match(line)), None)
+    if separator is None:
+        raise NetshError("netsh printed no prefix-policy table (no line of dashes under a header): %r" % text[:300])
     rows = []
-    for line in text.splitlines():
+    for line in lines[separator + 1:]:
+        if not line.strip(" \t"):
+            continue
         match = _ROW.match(line)
         if not match:
-            continue
+            raise NetshError("netsh printed a line that is not a prefix-policy row: %r" % line[:200])
         precedence, label, prefix = match.groups()
         try:
             network = ipaddress.IPv6Network(prefix, strict=False)
@@ -137,7 +147,7 @@ def mismatches(rows, wanted, remove):
 
 def render_table(rows):
     """A table as text, for diffs: one row per line, like netsh shows it."""
-    lines = ["Precedence  Label  Prefix"]
+    lines = ["Precedence  Label  Prefix", "----------  -----  --------------------------------"]
     lines += ["%10d  %5d  %s" % (row.precedence, row.label, row.prefix) for row in rows]
     return "\n".join(lines) + "\n"
 

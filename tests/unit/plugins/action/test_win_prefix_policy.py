@@ -121,7 +121,9 @@ def test_netsh_errors_fail_with_netsh_output(windows):
     result = run(windows, {"prefer": "ipv4"})
     assert result["failed"]
     assert "requires elevation" in result["msg"] and "requires elevation" in result["output"]
-    assert result["commands"] == []
+    # The command that failed is the last one listed; nothing changed.
+    assert result["commands"] == ["netsh interface ipv6 set prefixpolicy prefix=::ffff:0:0/96 precedence=100 label=4 store=persistent"]
+    assert result["changed"] is False
     assert table(windows, "active")["::ffff:0:0/96"] == (35, 4)
 
 
@@ -135,4 +137,102 @@ def test_bad_input_fails_before_any_netsh_command(windows, args, message):
     with pytest.raises(AnsibleActionFail) as err:
         run(windows, args)
     assert message in str(err.value)
+    assert windows.log == []
+
+
+# --- issue 13: the truth after a failed write; unreadable output; a netsh that hangs --------------------
+
+def failing(windows, fail_on):
+    """The host's netsh fails (exit 1) on the first command containing ``fail_on``."""
+    real = windows.execute
+
+    def execute(cmd, *args, **kwargs):
+        if fail_on in cmd:
+            windows.log.append(cmd)
+            return {"rc": 1, "stdout": "The requested operation requires elevation (Run as administrator).", "stderr": ""}
+        return real(cmd, *args, **kwargs)
+
+    return execute
+
+
+def test_first_write_failing_reports_no_change(windows):
+    windows.execute = failing(windows, "set prefixpolicy")
+    result = run(windows, {"prefer": "ipv4"})
+    assert result["failed"] and result["changed"] is False
+    assert result["commands"] == ["netsh interface ipv6 set prefixpolicy prefix=::ffff:0:0/96 precedence=100 label=4 store=persistent"]
+    assert "requires elevation" in result["msg"] and result["rc"] == 1
+
+
+def test_second_write_failing_reports_the_first(windows):
+    windows.execute = failing(windows, "add prefixpolicy")
+    result = run(windows, {"prefer": "ipv4", "networks": [{"prefix": "172.31.0.0/16"}]})
+    assert result["failed"] and result["changed"] is True
+    assert result["commands"] == [
+        "netsh interface ipv6 set prefixpolicy prefix=::ffff:0:0/96 precedence=100 label=4 store=persistent",
+        "netsh interface ipv6 add prefixpolicy prefix=::ffff:172.31.0.0/112 precedence=100 label=4 store=persistent",
+    ]
+    assert table(windows, "persistent")["::ffff:0:0/96"] == (100, 4)
+
+
+def test_unreadable_show_output_fails_before_any_write(windows):
+    real = windows.execute
+
+    def execute(cmd, *args, **kwargs):
+        if " show " in cmd:
+            windows.log.append(cmd)
+            return {"rc": 0, "stdout": "The following helper DLL cannot be loaded: IFMON.DLL.\r\n", "stderr": ""}
+        return real(cmd, *args, **kwargs)
+
+    windows.execute = execute
+    with pytest.raises(AnsibleActionFail, match="no prefix-policy table"):
+        run(windows, {"prefer": "ipv4"})
+    assert writes(windows) == []
+
+
+def test_netsh_that_hangs_fails_the_task_by_its_deadline(windows):
+    import threading
+    import time
+
+    release = threading.Event()
+
+    def execute(cmd, *args, **kwargs):
+        release.wait(60)  # a netsh (or a connection) that does not return
+        return {"rc": 0, "stdout": "", "stderr": ""}
+
+    windows.execute = execute
+    start = time.monotonic()
+    try:
+        result = run(windows, {"prefer": "ipv4", "command_timeout": 1})
+    finally:
+        release.set()
+    assert time.monotonic() - start < 5
+    assert result["failed"] and result["changed"] is False and result["commands"] == []
+    assert result["msg"] == ("'netsh interface ipv6 show prefixpolicies store=active' did not finish: no reply within 1 s "
+                             "(command_timeout); it may still be running on the host")
+
+
+def test_a_write_that_hangs_may_have_run(windows):
+    import threading
+
+    release = threading.Event()
+    real = windows.execute
+
+    def execute(cmd, *args, **kwargs):
+        if " set " in cmd:
+            release.wait(60)
+        return real(cmd, *args, **kwargs)
+
+    windows.execute = execute
+    try:
+        result = run(windows, {"prefer": "ipv4", "command_timeout": 1})
+    finally:
+        release.set()
+    assert result["failed"] and result["changed"] is True
+    assert result["commands"] == ["netsh interface ipv6 set prefixpolicy prefix=::ffff:0:0/96 precedence=100 label=4 store=persistent"]
+
+
+@pytest.mark.parametrize("timeout", [0, 86401])
+def test_command_timeout_out_of_range(windows, timeout):
+    with pytest.raises(AnsibleActionFail, match="command_timeout must be from 1 to 86400 seconds"):
+        run(windows, {"prefer": "ipv4", "command_timeout": timeout})
     assert windows.log == []

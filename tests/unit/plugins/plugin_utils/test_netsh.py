@@ -47,14 +47,31 @@ def test_parse_translated_headers_by_shape():
     assert netsh.parse_prefix_policies(GERMAN) == [pt.PolicyRow("::ffff:172.31.0.0/112", 100, 4), pt.PolicyRow("::1/128", 50, 0)]
 
 
-def test_parse_ignores_lines_that_are_not_rows():
-    text = "The following command was not found: x.\n  10  20\nfoo 1 2 ::/0\n   7   8  fd00::/8 extra\n"
-    assert netsh.parse_prefix_policies(text) == []
+@pytest.mark.parametrize("text", [
+    "The following command was not found: interface ipv6 show prefixpolicies store=active.\n",
+    "",
+    "Precedence  Label  Prefix\n        50      0  ::1/128\n",  # no separator: not netsh's table
+])
+def test_parse_refuses_output_without_a_table(text):
+    """Planning from such output as an empty table would add all nine default rows."""
+    with pytest.raises(netsh.NetshError, match="no prefix-policy table"):
+        netsh.parse_prefix_policies(text)
+
+
+@pytest.mark.parametrize("line", ["  10  20", "foo 1 2 ::/0", "   7   8  fd00::/8 extra", "Ok."])
+def test_parse_refuses_any_other_line_after_the_separator(line):
+    text = "Precedence  Label  Prefix\n----------  -----  ------\n        50      0  ::1/128\n%s\n" % line
+    with pytest.raises(netsh.NetshError, match="not a prefix-policy row"):
+        netsh.parse_prefix_policies(text)
+
+
+def test_parse_an_empty_table_and_crlf():
+    assert netsh.parse_prefix_policies("Querying active state...\r\n\r\nPrecedence  Label  Prefix\r\n----------  -----  ----\r\n\r\n") == []
 
 
 def test_parse_rejects_a_non_ipv6_prefix_in_row_shape():
     with pytest.raises(netsh.NetshError, match="not IPv6"):
-        netsh.parse_prefix_policies("   10    4  10.0.0.0/8\n")
+        netsh.parse_prefix_policies("P L X\n--- --- ---\n   10    4  10.0.0.0/8\n")
 
 
 DEFAULTS = {"active": list(pt.WINDOWS_DEFAULT), "persistent": list(pt.WINDOWS_DEFAULT)}
