@@ -48,7 +48,8 @@ options:
     description: With O(tls), the key of O(client_cert_file).
     type: path
   connect_timeout:
-    description: Seconds to wait for a server to accept a connection or answer a command.
+    description:
+      - Seconds to wait for a server to accept a connection or answer a command; more than 0, at most 3600.
     type: float
     default: 5.0
 requirements:

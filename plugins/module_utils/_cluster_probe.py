@@ -16,6 +16,7 @@ import datetime
 import time
 import traceback
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 from ansible_collections.dualstack.redis.plugins.module_utils import _redis as rd
 
@@ -45,11 +46,9 @@ class ProbeError(Exception):
 def argument_problems(params):
     """Input errors the argument spec cannot express, as a list of sentences."""
     problems = rd.connection_problems(params)
-    if params["timeout"] < 0:
-        problems.append("timeout must be 0 or more seconds, got %d" % params["timeout"])
-    if params["interval"] <= 0:
-        problems.append("interval must be more than 0 seconds, got %s" % params["interval"])
-    return problems
+    problems.append(checks.seconds(params["timeout"], "timeout", 0, 86400))
+    problems.append(checks.seconds(params["interval"], "interval", 0, 3600, exclusive_minimum=True))
+    return [problem for problem in problems if problem]
 
 
 def connect_kwargs(params):
@@ -92,23 +91,56 @@ def _unknown_command(exc):
 
 
 class Probe:
-    """Reads views; ``factory`` builds a client (redis.Redis, or a fake in unit tests)."""
+    """Reads views; ``factory`` builds a client (redis.Redis, or a fake in unit tests).
 
-    def __init__(self, kwargs, factory=None):
+    With a ``deadline`` (a ``clock()`` time), no socket operation waits past it: each one gets the
+    connection's own timeout or the time left, whichever is shorter, and a read that would start after it
+    raises ProbeError of kind ``deadline``.
+    """
+
+    def __init__(self, kwargs, factory=None, clock=time.monotonic):
         self.kwargs = kwargs
         self.factory = factory or redis.Redis
+        self.clock = clock
+        self.deadline = None
         self.clients = {}  # key -> dict(address, client, myid, command)
         self.connections = 0
+
+    def _budget(self, host, port):
+        """Seconds the next socket operation may take."""
+        limit = self.kwargs.get("socket_timeout")
+        if self.deadline is None:
+            return limit
+        left = self.deadline - self.clock()
+        if left <= 0:
+            raise ProbeError("deadline", "%s was not read: the timeout was reached" % ct.where(host, port))
+        return left if limit is None else min(limit, left)
+
+    @staticmethod
+    def _limit(client, seconds):
+        """Bound the next operations of a connected client (redis-py reads its socket's timeout)."""
+        connection = getattr(client, "connection", None)
+        if connection is None or seconds is None:
+            return
+        connection.socket_timeout = connection.socket_connect_timeout = seconds
+        sock = getattr(connection, "_sock", None)
+        if sock is not None:
+            sock.settimeout(seconds)
 
     def _entry(self, key, host, port):
         entry = self.clients.get(key)
         if entry is not None and entry["address"] == (host, port):
+            self._limit(entry["client"], self._budget(host, port))
             return entry
         if entry is not None:
             self._close(entry)
         self.clients.pop(key, None)
+        budget = self._budget(host, port)
         self.connections += 1
-        client = self.factory(**dict(self.kwargs, host=host, port=port))
+        kwargs = dict(self.kwargs, host=host, port=port)
+        if budget is not None:
+            kwargs.update(socket_timeout=budget, socket_connect_timeout=budget)
+        client = self.factory(**kwargs)
         entry = dict(address=(host, port), client=client, myid=None, command=0)
         self.clients[key] = entry
         return entry
@@ -136,6 +168,7 @@ class Probe:
                 entry["myid"] = ct.text(client.execute_command("CLUSTER", "MYID"))
             while True:
                 name, reader = COMMANDS[entry["command"]]
+                self._limit(client, self._budget(host, port))
                 try:
                     reply = client.execute_command("CLUSTER", name)
                     break
@@ -179,6 +212,7 @@ def observe(probe, host, port, all_nodes):
         except ProbeError as exc:
             if exc.kind in ("auth", "not_cluster", "tls"):
                 raise
+            # unreachable, protocol or deadline: this node keeps the poll from converging
             unreachable.append(dict(id=node["id"], address=ct.where(address, node["port"]), error=str(exc)))
             continue
         views.append(view)
@@ -195,12 +229,19 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
     now = now or (lambda: datetime.datetime.now(datetime.timezone.utc))
     wanted, wait, timeout, interval = params["family"], params["wait"], params["timeout"], params["interval"]
     start = clock()
+    if wait and timeout > 0:
+        probe.clock, probe.deadline = clock, start + timeout
     polls = 0
+    result = None
     while True:
         polls += 1
         try:
             views, unreachable = observe(probe, params["host"], params["port"], params["all_nodes"])
         except ProbeError as exc:
+            if exc.kind == "deadline" and result is not None:
+                # The time ran out before this poll read anything: the last complete poll is the answer.
+                result["elapsed"] = round(clock() - start, 3)
+                return result
             if polls == 1 or exc.kind != "unreachable":
                 raise
             views, unreachable = [], [dict(id=None, address=ct.where(params["host"], params["port"]), error=str(exc))]

@@ -11,6 +11,8 @@ the doc fragment), ``connection_problems()`` the checks the spec cannot express 
 the keyword arguments of ``redis.Redis()`` for those options, TLS included.
 """
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+
 # Options that only apply with tls: true.
 TLS_FILES = ("ca_certs", "client_cert_file", "client_key_file")
 
@@ -36,15 +38,14 @@ def connection_problems(params):
     problems = []
     if not 1 <= params["port"] <= 65535:
         problems.append("port must be between 1 and 65535, got %d" % params["port"])
-    if params["connect_timeout"] <= 0:
-        problems.append("connect_timeout must be more than 0 seconds, got %s" % params["connect_timeout"])
+    problems.append(checks.seconds(params["connect_timeout"], "connect_timeout", 0, 3600, exclusive_minimum=True))
     if not params["tls"]:
         given = [name for name in TLS_FILES if params.get(name)]
         if given:
             problems.append("%s only apply with tls: true" % ", ".join(given))
     if bool(params.get("client_cert_file")) != bool(params.get("client_key_file")):
         problems.append("client_cert_file and client_key_file go together")
-    return problems
+    return [problem for problem in problems if problem]
 
 
 def redis_connect_kwargs(params):

@@ -112,6 +112,25 @@ def ordered_addresses(infos):
     return result
 
 
+def name_problem(name):
+    """Why ``name`` cannot be looked up, or None: what getaddrinfo() would refuse with a traceback or an obscure code."""
+    if not name:
+        return "name is empty; give a host name or an address"
+    if "\x00" in name:
+        return "name %r holds a NUL byte" % name
+    if ":" in name:  # an IPv6 literal: getaddrinfo() checks it
+        return None
+    labels = name.rstrip(".").split(".")
+    if len(name.rstrip(".")) > 253:
+        return "name %s... is %d characters long; a DNS name has at most 253" % (name[:40], len(name))
+    for label in labels:
+        if not label:
+            return "name %r has an empty label (two dots in a row)" % name
+        if len(label) > 63:  # a longer non-ASCII label after IDNA encoding is getaddrinfo()'s UnicodeError, below
+            return "name %s has a label of more than 63 characters (%s...); DNS labels have at most 63" % (name[:80], label[:20])
+    return None
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -121,10 +140,13 @@ def main():
         ),
         supports_check_mode=True,
     )
-    name = module.params["name"]
+    name = module.params["name"].strip()
+    problem = name_problem(name)
+    if problem:
+        module.fail_json(msg=problem, name=name)
     try:
         infos = socket.getaddrinfo(name, module.params["port"], FAMILIES[module.params["family"]], socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
         module.fail_json(msg="cannot resolve %s: %s" % (name, to_native(exc)), name=name)
     addresses = ordered_addresses(infos)
     if not addresses:

@@ -76,6 +76,24 @@ def test_wrong_family_fails_at_the_timeout_naming_every_node(on_ipv4, run_adhoc)
     assert took < 3.0 + 10  # the module's own time plus ansible's start-up
 
 
+def test_a_stopped_node_cannot_hold_the_wait_past_the_timeout(on_ipv4, run_adhoc):
+    """A node that accepts connections but never answers (SIGSTOP): each read may last connect_timeout (5 s),
+    yet the module returns by its timeout (3 s); today's code took 5 s or more."""
+    import os
+    import signal
+
+    cluster = on_ipv4
+    stopped = cluster.pids[2]
+    os.kill(stopped, signal.SIGSTOP)
+    try:
+        result = run_adhoc(args(cluster, timeout=3, interval=0.5, connect_timeout=5))
+    finally:
+        os.kill(stopped, signal.SIGCONT)
+    assert result["failed"] is True and result["msg"].startswith("timed out after 3s")
+    assert result["elapsed"] <= 3.2, result["elapsed"]
+    assert ":%d" % cluster.ports[2] in result["msg"]
+
+
 def test_without_wait_reports_the_mixed_state_mid_switch(on_ipv4, run_adhoc):
     cluster = on_ipv4
     first = cluster.ports[0]

@@ -122,7 +122,8 @@ def test_wait_stops_at_the_timeout(cluster):
 
     result = cp.watch(cp.Probe({}, factory=cluster.factory), params(timeout=4, interval=1.5), clock=lambda: clock[0], sleep=sleep)
     assert not result["converged"]
-    assert result["polls"] == 4 and result["elapsed"] == 4.0  # polls at 0, 1.5, 3 and 4 (the last sleep is cut short)
+    # polls at 0, 1.5 and 3; the last sleep is cut short at 4, the deadline, after which nothing is read
+    assert result["polls"] == 3 and result["elapsed"] == 4.0
 
 
 def test_falls_back_to_slots_then_nodes_and_remembers(cluster):
@@ -179,7 +180,7 @@ def test_given_node_lost_mid_wait_is_retried_until_the_timeout(cluster):
         clock[0] += seconds
         cluster.errors[("127.0.0.1", 7000)] = rex.ConnectionError("Connection reset by peer")
 
-    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(timeout=2, interval=1), clock=lambda: clock[0], sleep=sleep)
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(timeout=2.5, interval=1), clock=lambda: clock[0], sleep=sleep)
     assert not result["converged"] and result["polls"] == 3
     assert "Connection reset" in result["unreachable"][0]["error"]
 
@@ -208,8 +209,11 @@ def test_hostname_only_announcements_stop_the_wait():
 
 
 @pytest.mark.parametrize("change,words", [
-    (dict(timeout=-1), "timeout must be 0 or more"),
-    (dict(interval=0), "interval must be more than 0"),
+    (dict(timeout=-1), "timeout must be from 0 to 86400 seconds, got -1"),
+    (dict(interval=0), "interval must be more than 0 to 3600 seconds, got 0"),
+    (dict(interval=float("nan")), "interval must be more than 0 to 3600 seconds, got nan"),
+    (dict(interval=float("inf")), "interval must be more than 0 to 3600 seconds, got inf"),
+    (dict(connect_timeout=1e300), "connect_timeout must be more than 0 to 3600 seconds, got 1e+300"),
     (dict(port=0, interval=0), "port must be between 1 and 65535"),  # with the connection options' problems
 ])
 def test_argument_problems(change, words):
@@ -237,3 +241,42 @@ def test_probe_connects_to_each_node_where_it_is_announced(cluster):
     cp.watch(cp.Probe(dict(host="127.0.0.1", port=7000, socket_timeout=2.0), factory=factory), params(wait=False))
     assert [(k["host"], k["port"]) for k in seen] == [("127.0.0.1", 7000), ("127.0.0.1", 7001), ("127.0.0.1", 7002)]
     assert all(k["socket_timeout"] == 2.0 for k in seen)
+
+
+class SlowCluster(FakeCluster):
+    """Every command takes ``cost`` seconds of the fake clock; a node in ``stopped`` never answers, so a read
+    of it lasts until its socket timeout (the one the probe set last) and then fails."""
+
+    def __init__(self, clock, cost, stopped):
+        super().__init__()
+        self.clock, self.cost, self.stopped, self.timeouts = clock, cost, stopped, []
+
+    def factory(self, **kwargs):
+        client = super().factory(**kwargs)
+        cluster, address = self, (kwargs["host"], kwargs["port"])
+        connection = type("Connection", (), {})()
+        connection.socket_timeout = kwargs.get("socket_timeout")
+        real = client.execute_command
+
+        def execute_command(*args):
+            cluster.timeouts.append(connection.socket_timeout)
+            if address in cluster.stopped:
+                cluster.clock[0] += connection.socket_timeout
+                raise rex.TimeoutError("Timeout reading from %s:%s" % address)
+            cluster.clock[0] += cluster.cost
+            return real(*args)
+
+        client.connection, client.execute_command = connection, execute_command
+        return client
+
+
+def test_a_stopped_node_cannot_hold_the_wait_past_its_deadline(cluster):
+    """connect_timeout 5, timeout 3: today's code waited 5 s for the stopped node; no read may outlast 3 s."""
+    clock = [0.0]
+    slow = SlowCluster(clock, 0.1, stopped={("127.0.0.1", 7002)})
+    slow.views, slow.addresses = cluster.views, cluster.addresses
+    result = cp.watch(cp.Probe({"socket_timeout": 5.0}, factory=slow.factory), params(timeout=3, interval=1),
+                      clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+    assert not result["converged"] and clock[0] <= 3.0 + 1e-9
+    assert max(slow.timeouts) <= 3.0 and min(slow.timeouts) > 0
+    assert any("7002" in (entry["address"] or "") for entry in result["unreachable"])

@@ -53,7 +53,7 @@ def test_password_is_kept_out_of_logs_under_either_name():
 @pytest.mark.parametrize("change,words", [
     (dict(port=0), "port must be between 1 and 65535, got 0"),
     (dict(port=65536), "port must be between 1 and 65535, got 65536"),
-    (dict(connect_timeout=0), "connect_timeout must be more than 0 seconds"),
+    (dict(connect_timeout=0), "connect_timeout must be more than 0 to 3600 seconds"),
     (dict(ca_certs="/x.pem"), "ca_certs only apply with tls: true"),
     (dict(ca_certs="/x.pem", client_cert_file="/c.pem", client_key_file="/k.pem"),
      "ca_certs, client_cert_file, client_key_file only apply with tls: true"),

@@ -49,3 +49,34 @@ def test_unknown_name_fails_clearly(run_in_process, monkeypatch):
     monkeypatch.setattr(address_order_info.socket, "getaddrinfo", fake)
     failed, result = run_in_process(address_order_info, {"name": "nowhere.invalid"})
     assert failed and result["msg"].startswith("cannot resolve nowhere.invalid")
+
+
+# --- issue 13: every refusal is a one-line message, none a traceback (real getaddrinfo) --------------
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("name, words", [
+    ("a" * 64 + ".example", "has a label of more than 63 characters"),
+    ("x." * 130 + "example", "a DNS name has at most 253"),
+    ("", "name is empty"),
+    ("   ", "name is empty"),
+    ("bad..example", "has an empty label"),
+    ("nul\x00byte", "holds a NUL byte"),
+    ("\u00e9" * 70 + ".example", "has a label of more than 63 characters"),
+])
+def test_names_getaddrinfo_cannot_take_are_messages(run_in_process, name, words):
+    failed, result = run_in_process(address_order_info, {"name": name})
+    assert failed and words in result["msg"] and "\n" not in result["msg"]
+    assert "exception" not in result or "Traceback" not in result["exception"]
+
+
+def test_a_non_ascii_label_too_long_once_encoded_is_a_message(run_in_process):
+    """60 characters, but its IDNA (punycode) form is longer than 63: Python raises UnicodeError."""
+    failed, result = run_in_process(address_order_info, {"name": "\u00e9\u00e8" * 30 + ".example"})
+    assert failed and result["msg"].startswith("cannot resolve ")
+
+
+def test_an_unknown_service_is_a_message(run_in_process):
+    failed, result = run_in_process(address_order_info, {"name": "127.0.0.1", "port": "no-such-service-dsr"})
+    assert failed and result["msg"].startswith("cannot resolve 127.0.0.1:")
