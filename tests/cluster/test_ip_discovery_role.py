@@ -64,8 +64,8 @@ class ElastiCacheStandIn:
 def standin(on_ipv4, tmp_path):
     made = []
 
-    def start(*groups):
-        made.append(ElastiCacheStandIn(str(tmp_path / "elasticache"), on_ipv4, groups))
+    def start(*groups, gap=0.5):
+        made.append(ElastiCacheStandIn(str(tmp_path / "elasticache"), on_ipv4, groups, gap=gap))
         return made[-1]
 
     yield start
@@ -110,7 +110,8 @@ def orders(ec, **extra):
 
 
 def test_switches_elasticache_then_waits_for_every_node(standin, on_ipv4, tmp_path):
-    ec = standin("orders:dual_stack:ipv4")
+    # Nodes switch 3 s apart, so the wait sees the change under way however slowly ansible starts its next task.
+    ec = standin("orders:dual_stack:ipv4", gap=3)
     inventory = write_inventory(tmp_path, {"orders": orders(ec)})
     rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
     assert rc == 0, err
@@ -194,3 +195,27 @@ def test_self_managed_tls_style_cluster_sets_client_preference(on_ipv4, tmp_path
     text = gai_conf.read_text()
     assert "BEGIN dualstack.redis.gai_conf" in text and "precedence" in text
     assert stats["client-1"]["changed"] >= 1
+
+
+def test_numbers_given_as_strings_with_e_work(standin, on_ipv4, tmp_path):
+    """-e key=value gives strings: ip_discovery_timeout=60 used to crash the input check ('>=' between str and int)."""
+    ec = standin("orders:dual_stack:ipv4")
+    host = orders(ec)
+    for key in ("ip_discovery_interval", "ip_discovery_timeout"):
+        del host[key]
+    inventory = write_inventory(tmp_path, {"orders": host})
+    rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", "ip_discovery_timeout=60",
+                                      "-e", "ip_discovery_interval=1")
+    assert rc == 0, err
+    assert tasks["Wait until every node reports ipv6"]["orders"]["converged"]
+
+
+@pytest.mark.parametrize("extra", ["ip_discovery_timeout=soon", "ip_discovery_interval=0", "ip_discovery_interval=nan"])
+def test_numbers_that_are_not_numbers_are_named(on_ipv4, tmp_path, extra):
+    inventory = write_inventory(tmp_path, {"c": dict(ansible_connection="local", ip_discovery_host="127.0.0.1")})
+    rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", extra)
+    assert rc == 2
+    # The role's argument spec refuses what cannot be converted at all; the role's own check the rest.
+    name, value = extra.split("=")
+    assert name in err and value in err, err  # err: the failed tasks' messages
+    assert "Wait until every node reports ipv6" not in tasks
