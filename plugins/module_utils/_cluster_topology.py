@@ -20,6 +20,8 @@ any node.
 
 import ipaddress
 
+from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+
 RESOLVER_HINT = (
     "The cluster announces its nodes by hostname (as ElastiCache does with TLS): clients resolve those names "
     "themselves, so the address family they connect over is decided by each client host's resolver "
@@ -70,6 +72,21 @@ def _node(node_id, ip, port, role, endpoint, hostname):
     )
 
 
+def _reader(read):
+    """A reply reader that raises only TopologyError: a reply of another shape (a server or proxy that answers
+    differently, a truncated reply) is named, not a traceback."""
+    def wrapped(reply):
+        try:
+            return read(reply)
+        except TopologyError:
+            raise
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as exc:
+            raise TopologyError("unexpected reply (%s: %s): %.200r" % (type(exc).__name__, exc, reply))
+    wrapped.__name__, wrapped.__doc__ = read.__name__, read.__doc__
+    return wrapped
+
+
+@_reader
 def nodes_from_shards(reply):
     """CLUSTER SHARDS (Redis 7+) -> node dicts."""
     nodes = []
@@ -81,6 +98,7 @@ def nodes_from_shards(reply):
     return nodes
 
 
+@_reader
 def nodes_from_slots(reply):
     """CLUSTER SLOTS -> node dicts (the first node of each range is its master), each node once."""
     nodes = {}
@@ -96,6 +114,7 @@ def nodes_from_slots(reply):
     return list(nodes.values())
 
 
+@_reader
 def nodes_from_nodes(reply):
     """CLUSTER NODES text -> node dicts. IPv6 addresses appear without brackets: the port is after the last colon."""
     nodes = []
@@ -107,7 +126,7 @@ def nodes_from_nodes(reply):
         address = address.split("@", 1)[0]
         ip, _colon, port = address.rpartition(":")
         flags = fields[2].split(",")
-        if "noaddr" in flags or not port.isdigit():
+        if "noaddr" in flags or not is_digits(port):
             continue
         role = "master" if "master" in flags else "replica"
         nodes.append(_node(fields[0], ip if family(ip) != "hostname" else None, port, role, ip, hostname))

@@ -1,0 +1,116 @@
+"""Properties of the rladmin parsers and planners and of the internal-address plan (hypothesis)."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import addresses, hostile_text, ipv4, ipv6
+
+from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
+
+RLADMIN_WORDS = ["NODE:ID", "ROLE", "ADDRESS", "EXTERNAL_ADDRESS", "HOSTNAME", "SHARDS", "CORES", "FREE_RAM",
+                 "PROVISIONAL_RAM", "VERSION", "STATUS", "node:1", "*node:2", "master", "slave", "10.0.0.11",
+                 "2001:db8::1", "2/100", "6.1GB/7.7GB", "7.4.2-54", "OK", "DOWN, last seen 12s ago", "Command Output:",
+                 "SHARDS:", "ENDPOINTS:", "DB:ID", "ID", "NODE"]
+
+
+@given(hostile_text(RLADMIN_WORDS, max_size=60))
+def test_rladmin_output_parses_or_is_refused_by_name(text):
+    for parse in (rl.parse_status_nodes, lambda t: rl.parse_table(t, "SHARDS"), rl.parse_cluster_master):
+        try:
+            parse(text)
+        except rl.RladminError:
+            pass
+    rl.parse_info_node(text)
+
+
+def cell(value):
+    return value or ""
+
+
+@st.composite
+def node_tables(draw):
+    """Nodes, and rladmin's table of them with random column widths."""
+    count = draw(st.integers(1, 5))
+    nodes = []
+    for node_id in range(1, count + 1):
+        externals = draw(st.lists(st.one_of(ipv4(), ipv6()), max_size=3, unique=True))
+        nodes.append(dict(id=node_id, role="master" if node_id == 1 else "slave", address=draw(st.one_of(ipv4(), ipv6())),
+                          external_addresses=externals, hostname="re-%d" % node_id,
+                          status=draw(st.sampled_from(["OK", "DOWN, last seen 12s ago"])),
+                          connected=node_id == draw(st.integers(1, count))))
+    header = ["NODE:ID", "ROLE", "ADDRESS", "EXTERNAL_ADDRESS", "HOSTNAME", "SHARDS", "STATUS"]
+    rows = [["%snode:%d" % ("*" if n["connected"] else "", n["id"]), n["role"], n["address"], ",".join(n["external_addresses"]),
+             n["hostname"], "0/100", n["status"]] for n in nodes]
+    widths = [max(len(r[i]) for r in [header] + rows) + draw(st.integers(1, 3)) for i in range(len(header))]
+    lines = ["".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in [header] + rows]
+    return nodes, "CLUSTER NODES:\n" + "\n".join(lines) + "\n"
+
+
+@given(node_tables())
+def test_status_nodes_round_trip(table):
+    nodes, text = table
+    parsed = rl.parse_status_nodes(text)
+    for node, got in zip(nodes, parsed):
+        assert (got["id"], got["address"], got["external_addresses"], got["status"], got["ok"]) == (
+            node["id"], node["address"], node["external_addresses"], node["status"], node["status"] == "OK")
+    assert len(parsed) == len(nodes)
+
+
+@given(node_tables(), st.lists(addresses(), max_size=4), st.sampled_from(rl.EXTERNAL_STATES))
+def test_external_plan_then_replan_plans_nothing(table, wanted, state):
+    nodes = rl.parse_status_nodes(table[1])
+    try:
+        wanted = rl.normalize_addresses(wanted, "external_addresses")
+    except rl.RladminError:
+        return  # refused: nothing is planned at all
+    for address in wanted:
+        assert rl.address_problem(ipaddress.ip_address(address)) is None
+    commands, target = rl.plan_external_addresses(nodes[0], wanted, state)
+    assert all(isinstance(arg, str) for argv in commands for arg in argv)
+    again, same = rl.plan_external_addresses(dict(nodes[0], external_addresses=target), wanted, state)
+    assert again == [] and same == target
+
+
+@given(node_tables(), addresses())
+def test_internal_plan_refuses_or_plans_once(table, new):
+    nodes = rl.parse_status_nodes(table[1])
+    node = nodes[-1]
+    try:
+        argv = rl.plan_internal_address(nodes, node["id"], new)
+    except rl.RladminError:
+        return
+    if not argv:
+        return
+    assert argv[-1] == rl.normalize_address(new, "internal_address")
+    moved = [dict(n, address=argv[-1]) if n["id"] == node["id"] else n for n in nodes]
+    assert rl.plan_internal_address(moved, node["id"], new) == []
+
+
+def requests():
+    node_ids = st.one_of(st.none(), st.integers(-1, 6), st.sampled_from(["1", " 2 ", "x", "1.0", "\u0661"]), st.booleans())
+    request = st.fixed_dictionaries({"host": st.sampled_from(["re1", "re2", "re3", "re4"]), "node": node_ids,
+                                     "connected": st.one_of(st.none(), st.integers(1, 4)),
+                                     "new": st.one_of(st.none(), addresses())})
+    return st.lists(request, max_size=5)
+
+
+@given(node_tables(), requests(), st.one_of(st.none(), st.just("jump")))
+def test_internal_address_plan_never_raises_and_plans_only_valid_changes(table, reqs, delegate):
+    nodes = rl.parse_status_nodes(table[1])
+    assume(len({r["host"] for r in reqs}) == len(reqs))
+    plan = plan_internal_addresses(nodes, reqs, delegate)
+    changes = [step for step in plan["hosts"].values() if step["action"] == "change"]
+    news = [step["new"] for step in changes]
+    assert len(news) == len(set(news))
+    for step in changes:
+        new = ipaddress.ip_address(step["new"])
+        assert rl.address_problem(new) is None
+        assert new.version == ipaddress.ip_address(step["old"]).version
+        assert step["delegate"] is not None or plan["problems"]
+    bad = [r for r in reqs if r["new"] not in (None, "") and r["host"] in plan["hosts"]
+           and plan["hosts"][r["host"]]["new"] is None and plan["hosts"][r["host"]]["action"] == "none"]
+    assert not bad or plan["problems"]
