@@ -21,6 +21,8 @@ import ipaddress
 import re
 from collections import OrderedDict, namedtuple
 
+from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+
 PREFER_CHOICES = ("ipv4", "ipv6", "system")
 PRECEDENCE_MIN = 0
 PRECEDENCE_MAX = 100
@@ -131,7 +133,7 @@ def normalize_prefix(value, where="prefix"):
     if not slash:
         kind = "32" if _is_ipv4(text) else "128"
         raise PolicyError("%s '%s' has no prefix length; for a single address write '%s/%s'" % (where, text, text, kind))
-    if not length.isdigit():
+    if not is_digits(length):
         raise PolicyError("%s '%s' has an invalid prefix length '%s'" % (where, text, length))
     bits = int(length)
 
