@@ -18,12 +18,20 @@ import subprocess
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 
 
-class CommandTimeout(Exception):
-    """A command outlived its deadline and was killed; carries what it printed until then."""
+class CommandError(Exception):
+    """A command could not be started, or outlived its deadline; carries what it printed until then."""
+
+    def __init__(self, msg, out="", err=""):
+        super().__init__(msg)
+        self.out, self.err = out, err
+
+
+class CommandTimeout(CommandError):
+    """A command outlived its deadline and was killed."""
 
     def __init__(self, argv, timeout, out, err):
-        self.argv, self.timeout, self.out, self.err = argv, timeout, out, err
-        super().__init__("'%s' did not finish within %s s (command_timeout) and was killed" % (" ".join(argv), timeout))
+        super().__init__("'%s' did not finish within %s s (command_timeout) and was killed" % (" ".join(argv), timeout), out, err)
+        self.argv, self.timeout = argv, timeout
 
 
 def check_timeout(value, name="command_timeout"):
@@ -38,13 +46,16 @@ def _text(data):
 def run(argv, timeout, environ_update=None):
     """Run ``argv`` (a list; no shell) for at most ``timeout`` seconds: (rc, stdout, stderr) as text.
 
-    Raises CommandTimeout after killing the command's session, and OSError when it cannot be started.
+    Raises CommandTimeout after killing the command's session, and CommandError when it cannot be started.
     Bytes that are not UTF-8 come back as U+FFFD.
     """
     env = dict(os.environ)
     env.update(environ_update or {})
-    proc = subprocess.Popen([str(arg) for arg in argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=env, close_fds=True, start_new_session=True)
+    try:
+        proc = subprocess.Popen([str(arg) for arg in argv], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, env=env, close_fds=True, start_new_session=True)
+    except OSError as exc:
+        raise CommandError("cannot run %s: %s" % (argv[0], exc))
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -19,6 +19,8 @@ import tempfile
 
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+
 # What a new file gets before the user's mode applies, whatever the umask: files such as /etc/gai.conf must be
 # readable by every process that resolves names (a 0600 file silently gives non-root programs glibc's defaults).
 NEW_FILE_MODE = 0o644
@@ -51,7 +53,7 @@ def check_file_args(params):
     """Refuse an owner, group or mode that could not be applied, before anything is written. Raises FileProblem."""
     for option, lookup in (("owner", pwd.getpwnam), ("group", grp.getgrnam)):
         value = params.get(option)
-        if value is None or re.match(r"^[0-9]+$", str(value)):
+        if value is None or is_digits(str(value)):
             continue
         try:
             lookup(str(value))

@@ -34,10 +34,8 @@ class Ip:
             self.paths[name] = self.module.get_bin_path(name, required=True)
         try:
             rc, out, err = commands.run([self.paths[name]] + list(argv[1:]), timeout=self.timeout)
-        except commands.CommandTimeout as exc:
+        except commands.CommandError as exc:
             raise CommandFailed(str(exc))
-        except OSError as exc:
-            raise CommandFailed("cannot run %s: %s" % (name, exc))
         if rc != 0:
             raise CommandFailed("'%s' failed (rc=%d): %s" % (" ".join(argv), rc, (err or out).strip() or "no output"))
         return out

@@ -52,10 +52,8 @@ class Rladmin:
         """
         try:
             rc, out, err = commands.run(argv, timeout=self.timeout, environ_update={"LC_ALL": "C.UTF-8"})
-        except commands.CommandTimeout as exc:
+        except commands.CommandError as exc:
             raise RladminFailed(str(exc), stdout=exc.out, stderr=exc.err)
-        except OSError as exc:
-            raise RladminFailed("cannot run %s: %s" % (argv[0], exc))
         if success is not None:
             problem = rl.check_reply(argv, rc, out, err, success)
         elif rc != 0:

@@ -327,3 +327,12 @@ def test_rladmin_reply_check_without_success_line_uses_exit_code(rladmin, run_in
     monkeypatch.setattr(RUN, lambda argv, **kw: (2, "", "boom"))
     failed, result = run_in_process(re_node_info, {"rladmin_path": path})
     assert failed and result["msg"] == "'%s status nodes' exited 2: boom" % path and result["rc"] == 2
+
+
+def test_rladmin_that_cannot_start_is_a_message(run_in_process, tmp_path):
+    """An executable file the kernel cannot run (no interpreter line): the message, not a traceback."""
+    script = tmp_path / "rladmin"
+    script.write_bytes(b"\x7fELF-not-really")
+    script.chmod(0o755)
+    failed, result = run_in_process(re_node_info, {"rladmin_path": str(script)})
+    assert failed and result["msg"].startswith("cannot run %s: [Errno 8] Exec format error" % script)
