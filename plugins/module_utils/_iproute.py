@@ -15,7 +15,10 @@ class IprouteError(ValueError):
 
 
 def parse_addresses(text):
-    """``ip -j addr show`` -> list of {interface, up, address, prefix_length, family, secondary}."""
+    """``ip -j addr show`` -> list of {interface, up, address, prefix_length, family, secondary, tentative, dadfailed}.
+
+    ``tentative`` (IPv6 duplicate address detection still running) and ``dadfailed`` (another host on the link
+    has the address) mark addresses the kernel holds but does not use."""
     try:
         interfaces = json.loads(text or "[]")
     except ValueError as exc:
@@ -43,6 +46,8 @@ def parse_addresses(text):
                 prefix_length=prefix_length,
                 family="ipv6" if local.version == 6 else "ipv4",
                 secondary=bool(info.get("secondary")),
+                tentative=bool(info.get("tentative")),
+                dadfailed=bool(info.get("dadfailed")),
             ))
     return found
 
@@ -88,9 +93,24 @@ def find(addresses, address):
     return next((a for a in addresses if ipaddress.ip_address(a["address"]) == wanted), None)
 
 
+def usable(entry):
+    """Whether the kernel uses this address: its interface is UP and (IPv6) duplicate address detection passed."""
+    return entry["up"] and not entry.get("tentative") and not entry.get("dadfailed")
+
+
 def up_addresses(addresses):
-    """Addresses bound to interfaces that are UP."""
-    return [a["address"] for a in addresses if a["up"]]
+    """Addresses bound to interfaces that are UP, that the kernel uses (not tentative, not dadfailed)."""
+    return [a["address"] for a in addresses if usable(a)]
+
+
+def dad_state(addresses, address):
+    """``dadfailed``, ``tentative`` or None (usable, IPv4, or not bound) for ``address``."""
+    entry = find(addresses, address)
+    if entry is None:
+        return None
+    if entry.get("dadfailed"):
+        return "dadfailed"
+    return "tentative" if entry.get("tentative") else None
 
 
 def interface_lines(addresses, interface):
@@ -127,6 +147,8 @@ def predict(addresses, commands):
             prefix_length=int(prefix_length),
             family=family,
             secondary=secondary,
+            tentative=False,  # the prediction is the state once duplicate address detection passed
+            dadfailed=False,
         ))
     return predicted
 

@@ -19,6 +19,9 @@ description:
     the kernel promotes them. Before such a removal the module sets C(net.ipv4.conf.<if>.promote_secondaries)
     to 1 when neither it nor C(.all.) is, and with O(keep) it fails unless that address is still bound
     to an UP interface afterwards.
+  - An IPv6 address is not used by the kernel until duplicate address detection (DAD) passed: with
+    O(state=present) the module waits up to O(dad_timeout) seconds for it, and fails when DAD fails (another
+    host on the link has the address; the kernel then keeps it as C(dadfailed) and never uses it).
   - Changes made this way last until the next reboot or network restart; use your distribution's network
     configuration for permanent addresses.
 author:
@@ -58,6 +61,13 @@ options:
       - absent. An address that must stay bound to an UP interface. Checked before anything is removed (it must
         be bound now, and the removal must not take it along), and again afterwards.
     type: str
+  dad_timeout:
+    description:
+      - present, IPv6. Seconds to wait until duplicate address detection finished (0 to 3600; 0 does not wait,
+        and a tentative address then counts as not bound). The kernel's own DAD takes about a second per probe
+        (C(net.ipv6.conf.<if>.dad_transmits)).
+    type: int
+    default: 10
   command_timeout:
     description:
       - Seconds each C(ip) or C(sysctl) call may take (1 to 86400); a call still running then is killed and the
@@ -87,7 +97,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 bound:
-  description: Whether O(address) is bound to an interface that is UP afterwards.
+  description:
+    - Whether O(address) is bound to an interface that is UP afterwards and usable (for IPv6, duplicate address
+      detection passed).
   returned: always
   type: bool
 interface:
@@ -100,8 +112,15 @@ prefix_length:
   returned: always
   type: int
   sample: 24
+dad:
+  description:
+    - IPv6 duplicate address detection of O(address) afterwards, when it did not pass, else null.
+    - V(tentative) (still running after O(dad_timeout)) or V(dadfailed) (another host on the link has it).
+  returned: always
+  type: str
+  sample: null
 up_addresses:
-  description: Every address bound to an UP interface afterwards.
+  description: Every usable address bound to an UP interface afterwards (tentative and dadfailed ones left out).
   returned: always
   type: list
   elements: str
@@ -116,6 +135,8 @@ commands:
   elements: list
   sample: [["sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1"], ["ip", "addr", "del", "10.0.0.11/24", "dev", "eth0"]]
 """
+
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -150,6 +171,8 @@ def check_input(params):
                                        % (params["like"], iproute.family(params["like"]), params["address"], iproute.family(params["address"])))
         if params["like"] is None and (params["interface"] is None or params["prefix_length"] is None):
             raise iproute.IprouteError("state=present needs interface and prefix_length, or like")
+        if isinstance(params["dad_timeout"], bool) or not 0 <= params["dad_timeout"] <= 3600:
+            raise iproute.IprouteError("dad_timeout %s is not from 0 to 3600 seconds" % params["dad_timeout"])
     else:
         for name in ("like", "prefix_length"):
             if params[name] is not None:
@@ -168,6 +191,7 @@ def main():
             prefix_length=dict(type="int"),
             like=dict(type="str"),
             keep=dict(type="str"),
+            dad_timeout=dict(type="int", default=10),
         ),
         mutually_exclusive=[("like", "interface"), ("like", "prefix_length")],
         supports_check_mode=True,
@@ -216,6 +240,25 @@ def main():
             # commands lists what ran, the failed one last; changed says whether anything did change.
             result.update(commands=ran, changed=len(ran) > 1 or _changed(ip, before))
             module.fail_json(msg=str(exc), **result)
+    result["dad"] = None
+    if params["state"] == "present" and not (module.check_mode and commands):
+        try:
+            addresses = _wait_for_dad(ip, addresses, params["address"], params["dad_timeout"])
+        except ip_module.CommandFailed as exc:
+            module.fail_json(msg=str(exc), **result)
+        result["dad"] = iproute.dad_state(addresses, params["address"])
+        if result["dad"] == "dadfailed":
+            result["up_addresses"] = iproute.up_addresses(addresses)
+            result["bound"] = False
+            module.fail_json(msg="%s failed IPv6 duplicate address detection on %s: another host on the link has it, so the "
+                                 "kernel never uses it here; remove it (state=absent) and pick another address"
+                                 % (params["address"], interface), **result)
+        if result["dad"] == "tentative" and params["dad_timeout"] > 0:
+            result["up_addresses"] = iproute.up_addresses(addresses)
+            result["bound"] = False
+            module.fail_json(msg="%s on %s is still tentative (IPv6 duplicate address detection) after %d seconds; the kernel "
+                                 "does not use it yet (raise dad_timeout, or check net.ipv6.conf.%s.dad_transmits)"
+                                 % (params["address"], interface, params["dad_timeout"], interface), **result)
     if commands and module._diff:
         after = iproute.predict(before, commands) if module.check_mode else addresses
         result["diff"] = diff(before, after, where["interface"])
@@ -228,6 +271,15 @@ def main():
     if params["keep"] is not None and params["keep"] not in up and not module.check_mode:
         module.fail_json(msg="%s is no longer bound to an UP interface after removing %s" % (params["keep"], params["address"]), **result)
     module.exit_json(**result)
+
+
+def _wait_for_dad(ip, addresses, address, timeout):
+    """The addresses once ``address`` is no longer tentative, or when ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while iproute.dad_state(addresses, address) == "tentative" and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        addresses = ip.addresses()
+    return addresses
 
 
 def _check_keep(addresses, commands, params):

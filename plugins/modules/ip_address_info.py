@@ -50,7 +50,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 bound:
-  description: Whether O(address) is bound to an interface that is UP.
+  description: Whether O(address) is bound to an interface that is UP and usable (for IPv6, duplicate address detection passed).
   returned: always
   type: bool
 interface:
@@ -63,8 +63,17 @@ prefix_length:
   returned: always
   type: int
   sample: 24
+dad:
+  description:
+    - IPv6 duplicate address detection of O(address) when it has not passed, else null (also for IPv4 and for
+      an address not bound here).
+    - V(tentative) (still running: the kernel does not use the address yet) or V(dadfailed) (another host on
+      the link has it; the kernel never uses it).
+  returned: always
+  type: str
+  sample: null
 up_addresses:
-  description: Every address bound to an UP interface.
+  description: Every usable address bound to an UP interface (tentative and dadfailed IPv6 addresses left out).
   returned: always
   type: list
   elements: str
@@ -99,6 +108,7 @@ def main():
     module.exit_json(
         changed=False,
         bound=address in up,
+        dad=iproute.dad_state(addresses, address),
         interface=here["interface"] if here else None,
         prefix_length=here["prefix_length"] if here else None,
         up_addresses=up,

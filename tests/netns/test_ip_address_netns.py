@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import time
+
+import pytest
 from conftest import IFACE
 
 PRIMARY, SECONDARY = "198.18.200.11", "198.18.200.21"
@@ -60,3 +66,71 @@ def test_info_reads_the_namespace(netns):
     assert not result.get("failed") and not result["changed"]
     assert result["bound"] and result["interface"] == IFACE and result["prefix_length"] == 64
     assert set(result["up_addresses"]) >= {PRIMARY, SECONDARY, "fd00:200::11", "127.0.0.1", "::1"}
+
+
+# IPv6 duplicate address detection, as the kernel does it: an address another host on the link already
+# holds (peer0, moved into a namespace of its own, added with nodad) fails DAD; a fresh one stays tentative
+# for about a second.
+TAKEN = "fd00:200::99"
+
+
+@pytest.fixture
+def taken_by_peer(netns):
+    other = netns.name + "-peer"
+    subprocess.run(["ip", "netns", "add", other], check=True, timeout=30)
+    try:
+        netns.sh("ip", "link", "set", "peer0", "netns", other)
+        for argv in (["link", "set", "peer0", "up"], ["addr", "add", TAKEN + "/64", "dev", "peer0", "nodad"]):
+            subprocess.run(["ip", "-n", other] + argv, check=True, timeout=30)
+        yield TAKEN
+    finally:
+        subprocess.run(["ip", "netns", "del", other], check=False, timeout=30)
+
+
+def _dad_flags(netns, address):
+    data = json.loads(netns.sh("ip", "-j", "addr", "show", "dev", IFACE))
+    entry = next(a for a in data[0]["addr_info"] if a["local"] == address)
+    return {flag for flag in ("tentative", "dadfailed") if entry.get(flag)}
+
+
+def test_present_fails_when_duplicate_address_detection_fails(netns, taken_by_peer):
+    result = netns.module("ip_address", {"address": TAKEN, "interface": IFACE, "prefix_length": 64})
+    assert result.get("failed") and result["changed"] is True
+    assert result["commands"] == [["ip", "addr", "add", TAKEN + "/64", "dev", IFACE]]
+    assert result["dad"] == "dadfailed" and result["bound"] is False and TAKEN not in result["up_addresses"]
+    assert "failed IPv6 duplicate address detection on %s" % IFACE in result["msg"]
+    assert _dad_flags(netns, TAKEN) >= {"dadfailed"}
+    info = netns.module("ip_address_info", {"address": TAKEN})
+    assert info["bound"] is False and info["dad"] == "dadfailed" and info["interface"] == IFACE
+    again = netns.module("ip_address", {"address": TAKEN, "interface": IFACE, "prefix_length": 64})
+    assert again.get("failed") and again["changed"] is False and again["commands"] == [] and again["dad"] == "dadfailed"
+
+
+def test_present_waits_until_the_new_ipv6_address_is_usable(netns):
+    result = netns.module("ip_address", {"address": "fd00:200::31", "interface": IFACE, "prefix_length": 64})
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] and result["bound"] and result["dad"] is None
+    assert _dad_flags(netns, "fd00:200::31") == set()  # without the wait it would still be tentative here
+
+
+def test_dad_timeout_zero_reports_a_tentative_address_as_not_bound(netns):
+    result = netns.module("ip_address", {"address": "fd00:200::32", "interface": IFACE, "prefix_length": 64, "dad_timeout": 0})
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] and result["bound"] is False and result["dad"] == "tentative"
+    assert "fd00:200::32" not in result["up_addresses"]
+
+
+def test_the_redis_enterprise_standin_does_not_count_tentative_or_dadfailed_addresses(netns, taken_by_peer):
+    """The stand-in's agent keeps a node DOWN while its internal address is not usable; read on a real kernel."""
+    standin = os.path.join(os.path.dirname(__file__), "..", "standins", "redis_enterprise")
+    netns.sh("ip", "addr", "add", TAKEN + "/64", "dev", IFACE)
+    for _ in range(50):  # DAD fails after about a second; bounded at 5 s
+        if "dadfailed" in _dad_flags(netns, TAKEN):
+            break
+        time.sleep(0.1)
+    netns.sh("ip", "addr", "add", "fd00:200::33/64", "dev", IFACE)  # tentative for about a second
+    script = "import sys; sys.path.insert(0, %r); import re_standin; print(' '.join(sorted(map(str, re_standin.bound_up_addresses()))))"
+    seen = netns.sh("python3", "-c", script % standin).split()
+    assert "fd00:200::33" not in seen and "fd00:200::11" in seen and PRIMARY in seen
+    assert _dad_flags(netns, TAKEN) >= {"dadfailed"} and TAKEN not in seen
+    assert _dad_flags(netns, "fd00:200::33") == {"tentative"}  # still, after the stand-in read it

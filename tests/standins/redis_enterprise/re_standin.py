@@ -14,8 +14,9 @@ What it reproduces:
   node``) and output layouts (padded columns, ``*`` on the node rladmin runs on, blank external cells,
   comma-joined external addresses, ``DOWN, last seen Ns ago``, ``-`` RAM placeholders on down nodes).
 - the node agent: the systemd unit ``rlec_supervisor.service`` runs ``re_standin.py agent``. While it runs
-  AND the node's configured internal address is bound to an interface that is UP in this container, the
-  node heartbeats and shows ``OK``; otherwise it turns ``DOWN`` within two seconds and stays down. A node
+  AND the node's configured internal address is bound to an interface that is UP in this container (an IPv6
+  address only once duplicate address detection passed: not tentative, not dadfailed), the node heartbeats
+  and shows ``OK``; otherwise it turns ``DOWN`` within two seconds and stays down. A node
   whose new address is not bound never comes back, as the documentation warns.
 - rladmin on a node whose own agent is down cannot reach the cluster and fails (exit 1).
 - ``addr set`` refused while the node is up, for an invalid address, for another node's address and for an
@@ -105,12 +106,14 @@ def my_id():
 
 
 def bound_up_addresses():
-    """Addresses on interfaces that are UP in this network namespace."""
+    """Addresses on interfaces that are UP in this network namespace, that the kernel uses: an IPv6 address still
+    in duplicate address detection (tentative) or that failed it (dadfailed) cannot carry traffic, so a node
+    configured with one stays DOWN."""
     out = subprocess.run(["ip", "-j", "addr", "show", "up"], capture_output=True, text=True, check=False).stdout
     found = set()
     for interface in json.loads(out or "[]"):
         for info in interface.get("addr_info", []):
-            if "local" in info:
+            if "local" in info and not info.get("tentative") and not info.get("dadfailed"):
                 found.add(ipaddress.ip_address(info["local"]))
     return found
 

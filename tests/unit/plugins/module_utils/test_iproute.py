@@ -1,5 +1,7 @@
 """Reading `ip -j addr show` and planning address changes, including the secondary-address trap."""
 
+import json
+
 import pytest
 from ip_samples import IP_JSON
 
@@ -9,10 +11,25 @@ from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as
 def test_parse_and_up_addresses():
     addresses = iproute.parse_addresses(IP_JSON)
     assert iproute.find(addresses, "198.18.50.21") == {"interface": "eth0", "up": True, "address": "198.18.50.21",
-                                                       "prefix_length": 24, "family": "ipv4", "secondary": True}
+                                                       "prefix_length": 24, "family": "ipv4", "secondary": True,
+                                                       "tentative": False, "dadfailed": False}
     assert iproute.up_addresses(addresses) == ["127.0.0.1", "::1", "198.18.50.11", "198.18.50.21", "fd00:50::11"]
     assert iproute.find(addresses, "10.9.9.9")["up"] is False
     assert iproute.find(addresses, "FD00:50:0::11")["interface"] == "eth0"
+
+
+def test_tentative_and_dadfailed_ipv6_addresses_are_not_usable():
+    """As `ip -j` prints them on a real kernel (tests/netns reproduces both)."""
+    text = json.dumps([{"ifname": "eth0", "flags": ["UP"], "addr_info": [
+        {"family": "inet6", "local": "fd00:50::21", "prefixlen": 64, "tentative": True},
+        {"family": "inet6", "local": "fd00:50::22", "prefixlen": 64, "tentative": True, "dadfailed": True},
+        {"family": "inet6", "local": "fd00:50::23", "prefixlen": 64}]}])
+    addresses = iproute.parse_addresses(text)
+    assert iproute.up_addresses(addresses) == ["fd00:50::23"]
+    assert [iproute.dad_state(addresses, a) for a in ("fd00:50::21", "fd00:50::22", "fd00:50::23", "fd00:50::99")] == [
+        "tentative", "dadfailed", None, None]
+    predicted = iproute.predict(addresses, [["ip", "addr", "add", "fd00:50::24/64", "dev", "eth0"]])
+    assert "fd00:50::24" in iproute.up_addresses(predicted)
 
 
 def test_unreadable_output():
@@ -61,11 +78,13 @@ def test_predict_follows_the_plan_and_leaves_the_input_alone():
     copy = [dict(a) for a in addresses]
     added = iproute.predict(addresses, iproute.plan_present(addresses, "198.18.50.31", "eth0", 24))
     assert iproute.find(added, "198.18.50.31") == {"interface": "eth0", "up": True, "address": "198.18.50.31",
-                                                   "prefix_length": 24, "family": "ipv4", "secondary": True}
+                                                   "prefix_length": 24, "family": "ipv4", "secondary": True,
+                                                   "tentative": False, "dadfailed": False}
     assert iproute.interface_lines(added, "eth0") == ETH0[:2] + ["198.18.50.31/24 dev eth0"] + ETH0[2:]
     on_down = iproute.predict(addresses, iproute.plan_present(addresses, "fd00:9::9", "eth1", 64))
     assert iproute.find(on_down, "fd00:9::9") == {"interface": "eth1", "up": False, "address": "fd00:9::9",
-                                                  "prefix_length": 64, "family": "ipv6", "secondary": False}
+                                                  "prefix_length": 64, "family": "ipv6", "secondary": False,
+                                                  "tentative": False, "dadfailed": False}
     commands, needs = iproute.plan_absent(addresses, "198.18.50.11", ["0", "0"])
     assert needs   # the sysctl in the plan changes no address; the secondary stays
     assert iproute.interface_lines(iproute.predict(addresses, commands), "eth0") == ETH0[1:]

@@ -215,3 +215,10 @@ def test_custom_command_timeout_reaches_every_call(system, run_in_process):
     system["timeout"] = 7
     failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "like": "198.18.50.11", "command_timeout": 7})
     assert not failed and result["changed"]
+
+
+@pytest.mark.parametrize("timeout", [-1, 3601])
+def test_dad_timeout_out_of_range_is_refused_before_anything_runs(system, run_in_process, timeout):
+    failed, result = run_in_process(ip_address, {"address": "fd00:50::31", "like": "fd00:50::11", "dad_timeout": timeout})
+    assert failed and "dad_timeout %d is not from 0 to 3600 seconds" % timeout in result["msg"]
+    assert system["calls"] == []
