@@ -44,7 +44,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(problems) (list of sentences, empty when the change can start) and C(hosts) (per host
-    C(node), C(old), C(new), C(action) of C(change), C(skip) or C(none), C(delegate), C(external_after)).
+    C(node), C(old), C(new), C(action) of C(change), C(skip) or C(none), C(delegate), C(external_before),
+    C(external_after)).
   type: dict
 """
 

@@ -19,7 +19,7 @@ description:
     the kernel promotes them. Before such a removal the module sets C(net.ipv4.conf.<if>.promote_secondaries)
     to 1 when neither it nor C(.all.) is, and with O(keep) it fails unless that address is still bound
     to an UP interface afterwards.
-  - An IPv6 address is not used by the kernel until duplicate address detection (DAD) passed: with
+  - An IPv6 address is not used by the kernel until duplicate address detection (DAD) passed. With
     O(state=present) the module waits up to O(dad_timeout) seconds for it, and fails when DAD fails (another
     host on the link has the address; the kernel then keeps it as C(dadfailed) and never uses it).
   - Changes made this way last until the next reboot or network restart; use your distribution's network

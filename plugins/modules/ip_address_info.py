@@ -67,7 +67,7 @@ dad:
   description:
     - IPv6 duplicate address detection of O(address) when it has not passed, else null (also for IPv4 and for
       an address not bound here).
-    - V(tentative) (still running: the kernel does not use the address yet) or V(dadfailed) (another host on
+    - V(tentative) (still running, the kernel does not use the address yet) or V(dadfailed) (another host on
       the link has it; the kernel never uses it).
   returned: always
   type: str

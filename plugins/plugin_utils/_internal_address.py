@@ -46,8 +46,8 @@ def plan_internal_addresses(nodes, requests, delegate=None):
 
     Returns ``{"problems": [...], "hosts": {host: step}}``; a step has ``node``, ``old``, ``new``,
     ``action`` (``change``, ``skip``: already there, ``none``: nothing asked), ``delegate`` and
-    ``external_after`` (the external list with the old internal address replaced, or None when it is
-    not among them).
+    ``external_before`` (the node's external addresses now) and ``external_after`` (that list with the old
+    internal address replaced, or None when it is not among them).
     """
     problems = []
     by_id = {node["id"]: node for node in nodes}
@@ -79,7 +79,8 @@ def plan_internal_addresses(nodes, requests, delegate=None):
             problems.append("%s and %s are both node %d" % (claimed[node_id], host, node_id))
             continue
         claimed[node_id] = host
-        step = dict(node=node_id, old=node["address"], new=None, action="none", delegate=None, external_after=None)
+        step = dict(node=node_id, old=node["address"], new=None, action="none", delegate=None,
+                    external_before=list(node["external_addresses"]), external_after=None)
         steps[host] = step
         if request.get("new") in (None, ""):
             continue

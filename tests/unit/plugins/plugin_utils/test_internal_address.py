@@ -24,6 +24,7 @@ def test_plan_for_all_three_nodes():
     plan = plan_internal_addresses(NODES, [request("re1", "10.0.1.11"), request("re2", "10.0.1.12"), request("re3", "10.0.1.13")])
     assert plan["problems"] == []
     assert plan["hosts"]["re1"] == {"node": 1, "old": "10.0.0.11", "new": "10.0.1.11", "action": "change", "delegate": "re2",
+                                    "external_before": ["10.0.0.11", "2001:db8::11"],
                                     "external_after": ["10.0.1.11", "2001:db8::11"]}
     assert plan["hosts"]["re2"]["delegate"] == "re1" and plan["hosts"]["re2"]["external_after"] is None
     assert plan["hosts"]["re3"]["delegate"] == "re1"
