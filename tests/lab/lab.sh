@@ -8,6 +8,7 @@
 #   tests/lab/lab.sh image             build the lab image unless one built from the same recipe exists
 #   tests/lab/lab.sh network NAME V4 V6    create a dual-stack network (V4 in 198.18.0.0/15, V6 in fd00::/8)
 #   tests/lab/lab.sh network-rm NAME   remove a network (and nothing else)
+#   tests/lab/lab.sh ssh-key DIR       make DIR/lab_ssh_key(.pub), an SSH key for the lab's nodes, unless it exists
 #   tests/lab/lab.sh jdk               make sure the host has OpenJDK 17 (scenarios mount it read-only into
 #                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
@@ -27,7 +28,9 @@ LAB_IMAGE=${LAB_IMAGE:-localhost/dualstack-redis-lab:debian12}
 LAB_SUITE=bookworm
 # Packages inside the image. Changing this list (or this script) changes the recipe hash and so
 # rebuilds the image on the next run.
-LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netbase
+# openssh-server: scenarios reach nodes over SSH at the addresses they change, as operators do. Every container
+# of the image shares its SSH host keys (made once, at build time): fine for a lab that checks no host key.
+LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netbase,openssh-server
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -76,6 +79,8 @@ HOST_DEPS=(
     "/usr/share/keyrings/debian-archive-keyring.gpg|debian-archive-keyring|debootstrap, to check the Release signature"
     "ip|iproute2|the tests, to read host addresses"
     "umount|mount|podman, to unmount a container's storage"
+    "ssh|openssh-client|Ansible's ssh connection to the lab's nodes"
+    "ssh-keygen|openssh-client|the lab's SSH key (tests/lab/lab.sh ssh-key)"
 )
 TOOLCHAIN_DEPS=(
     "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
@@ -226,6 +231,15 @@ cmd_network_rm() {
     podman network rm -f "$name" >/dev/null 2>&1 || true
 }
 
+cmd_ssh_key() {
+    local dir=${1:?ssh-key DIR}
+    mkdir -p "$dir"
+    [ -s "$dir/lab_ssh_key" ] && [ -s "$dir/lab_ssh_key.pub" ] && return 0
+    rm -f "$dir/lab_ssh_key" "$dir/lab_ssh_key.pub"
+    ssh-keygen -q -t ed25519 -N '' -C dualstack-redis-lab -f "$dir/lab_ssh_key" \
+        || die "ssh-keygen failed (apt-get install openssh-client)"
+}
+
 find_jdk() {
     local java
     for java in /usr/lib/jvm/java-17-openjdk-*/bin/java; do
@@ -320,10 +334,11 @@ case "${1:-}" in
     image) cmd_image ;;
     network) shift; cmd_network "$@" ;;
     network-rm) shift; cmd_network_rm "$@" ;;
+    ssh-key) shift; cmd_ssh_key "$@" ;;
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
     netns) cmd_netns ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
