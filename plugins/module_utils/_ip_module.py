@@ -6,6 +6,8 @@
 Private to dualstack.redis: not a public API, may change in any release.
 """
 
+import time
+
 from ansible_collections.dualstack.redis.plugins.module_utils import _commands as commands
 from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
 
@@ -54,3 +56,58 @@ class Ip:
             return self.run(["sysctl", "-n", iproute.promote_key("all"), iproute.promote_key(interface)]).split()
         except CommandFailed:
             return []
+
+
+def check_address_args(params):
+    """Every check of ip_address-style options (address, like, keep, interface, prefix_length, state, dad_timeout)
+    that needs no look at the host; raises IprouteError."""
+    for name in ("address", "like", "keep"):
+        if params[name] is not None:
+            params[name] = iproute.normalize_address(params[name], name)
+    if params["interface"] is not None:
+        iproute.check_interface(params["interface"])
+    if params["state"] == "present":
+        if params["keep"] is not None:
+            raise iproute.IprouteError("keep only applies with state=absent")
+        if params["prefix_length"] is not None:
+            iproute.check_prefix_length(params["address"], params["prefix_length"])
+        if params["like"] is not None and iproute.family(params["like"]) != iproute.family(params["address"]):
+            raise iproute.IprouteError("like %s is an %s address and address %s an %s one; like must be of the same family"
+                                       % (params["like"], iproute.family(params["like"]), params["address"], iproute.family(params["address"])))
+        if params["like"] is None and (params["interface"] is None or params["prefix_length"] is None):
+            raise iproute.IprouteError("state=present needs interface and prefix_length, or like")
+        if isinstance(params["dad_timeout"], bool) or not 0 <= params["dad_timeout"] <= 3600:
+            raise iproute.IprouteError("dad_timeout %s is not from 0 to 3600 seconds" % params["dad_timeout"])
+    else:
+        for name in ("like", "prefix_length"):
+            if params[name] is not None:
+                raise iproute.IprouteError("%s only applies with state=present" % name)
+        if params["keep"] is not None and params["keep"] == params["address"]:
+            raise iproute.IprouteError("keep %s is the address being removed" % params["keep"])
+
+
+def wait_for_dad(ip, addresses, address, timeout):
+    """The addresses once ``address`` is no longer tentative, or when ``timeout`` seconds have passed."""
+    deadline = time.monotonic() + timeout
+    while iproute.dad_state(addresses, address) == "tentative" and time.monotonic() < deadline:
+        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
+        addresses = ip.addresses()
+    return addresses
+
+
+def check_keep(addresses, commands, params):
+    """Before any removal: ``keep`` is bound to an UP interface now and still will be once ``commands`` ran."""
+    if params["keep"] not in iproute.up_addresses(addresses):
+        raise iproute.IprouteError("keep %s is not bound to an UP interface now; nothing was removed" % params["keep"])
+    if params["keep"] not in iproute.up_addresses(iproute.predict(addresses, commands)):
+        raise iproute.IprouteError("removing %s would take %s with it; nothing was removed" % (params["address"], params["keep"]))
+
+
+def present_where(addresses, params):
+    """(interface, prefix_length) for state=present: those of ``like`` (bound now), else the options'."""
+    if params["like"] is None:
+        return params["interface"], params["prefix_length"]
+    model = iproute.find(addresses, params["like"])
+    if model is None:
+        raise iproute.IprouteError("like: %s is not bound to any interface here" % params["like"])
+    return model["interface"], model["prefix_length"]

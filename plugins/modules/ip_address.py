@@ -136,8 +136,6 @@ commands:
   sample: [["sysctl", "-q", "-w", "net.ipv4.conf.eth0.promote_secondaries=1"], ["ip", "addr", "del", "10.0.0.11/24", "dev", "eth0"]]
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
@@ -152,33 +150,6 @@ def diff(before, after, interface):
         texts.append("".join(line + "\n" for line in lines))
     header = "addresses on %s" % interface
     return dict(before=texts[0], after=texts[1], before_header=header, after_header=header)
-
-
-def check_input(params):
-    """Every input check that needs no look at the host; raises IprouteError."""
-    for name in ("address", "like", "keep"):
-        if params[name] is not None:
-            params[name] = iproute.normalize_address(params[name], name)
-    if params["interface"] is not None:
-        iproute.check_interface(params["interface"])
-    if params["state"] == "present":
-        if params["keep"] is not None:
-            raise iproute.IprouteError("keep only applies with state=absent")
-        if params["prefix_length"] is not None:
-            iproute.check_prefix_length(params["address"], params["prefix_length"])
-        if params["like"] is not None and iproute.family(params["like"]) != iproute.family(params["address"]):
-            raise iproute.IprouteError("like %s is an %s address and address %s an %s one; like must be of the same family"
-                                       % (params["like"], iproute.family(params["like"]), params["address"], iproute.family(params["address"])))
-        if params["like"] is None and (params["interface"] is None or params["prefix_length"] is None):
-            raise iproute.IprouteError("state=present needs interface and prefix_length, or like")
-        if isinstance(params["dad_timeout"], bool) or not 0 <= params["dad_timeout"] <= 3600:
-            raise iproute.IprouteError("dad_timeout %s is not from 0 to 3600 seconds" % params["dad_timeout"])
-    else:
-        for name in ("like", "prefix_length"):
-            if params[name] is not None:
-                raise iproute.IprouteError("%s only applies with state=present" % name)
-        if params["keep"] is not None and params["keep"] == params["address"]:
-            raise iproute.IprouteError("keep %s is the address being removed" % params["keep"])
 
 
 def main():
@@ -198,7 +169,7 @@ def main():
     )
     params = module.params
     try:
-        check_input(params)
+        ip_module.check_address_args(params)
     except iproute.IprouteError as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
     ip = ip_module.Ip(module)
@@ -210,11 +181,7 @@ def main():
     interface, prefix_length = params["interface"], params["prefix_length"]
     try:
         if params["state"] == "present":
-            if params["like"] is not None:
-                model = iproute.find(addresses, params["like"])
-                if model is None:
-                    raise iproute.IprouteError("like: %s is not bound to any interface here" % params["like"])
-                interface, prefix_length = model["interface"], model["prefix_length"]
+            interface, prefix_length = ip_module.present_where(addresses, params)
             commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
             where = dict(interface=interface, prefix_length=prefix_length)
         else:
@@ -222,7 +189,7 @@ def main():
             commands, _needs = iproute.plan_absent(addresses, params["address"], promote, interface)
             where = here if here is not None and interface in (None, here["interface"]) else None
             if params["keep"] is not None:
-                _check_keep(addresses, commands, params)
+                ip_module.check_keep(addresses, commands, params)
     except iproute.IprouteError as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
 
@@ -243,7 +210,7 @@ def main():
     result["dad"] = None
     if params["state"] == "present" and not (module.check_mode and commands):
         try:
-            addresses = _wait_for_dad(ip, addresses, params["address"], params["dad_timeout"])
+            addresses = ip_module.wait_for_dad(ip, addresses, params["address"], params["dad_timeout"])
         except ip_module.CommandFailed as exc:
             module.fail_json(msg=str(exc), **result)
         result["dad"] = iproute.dad_state(addresses, params["address"])
@@ -271,23 +238,6 @@ def main():
     if params["keep"] is not None and params["keep"] not in up and not module.check_mode:
         module.fail_json(msg="%s is no longer bound to an UP interface after removing %s" % (params["keep"], params["address"]), **result)
     module.exit_json(**result)
-
-
-def _wait_for_dad(ip, addresses, address, timeout):
-    """The addresses once ``address`` is no longer tentative, or when ``timeout`` seconds have passed."""
-    deadline = time.monotonic() + timeout
-    while iproute.dad_state(addresses, address) == "tentative" and time.monotonic() < deadline:
-        time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
-        addresses = ip.addresses()
-    return addresses
-
-
-def _check_keep(addresses, commands, params):
-    """Before any removal: ``keep`` is bound to an UP interface now and still will be once ``commands`` ran."""
-    if params["keep"] not in iproute.up_addresses(addresses):
-        raise iproute.IprouteError("keep %s is not bound to an UP interface now; nothing was removed" % params["keep"])
-    if params["keep"] not in iproute.up_addresses(iproute.predict(addresses, commands)):
-        raise iproute.IprouteError("removing %s would take %s with it; nothing was removed" % (params["address"], params["keep"]))
 
 
 def _changed(ip, before):

@@ -31,6 +31,11 @@ LAB_SUITE=bookworm
 # openssh-server: scenarios reach nodes over SSH at the addresses they change, as operators do. Every container
 # of the image shares its SSH host keys (made once, at build time): fine for a lab that checks no host key.
 LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netbase,openssh-server
+# Installed with apt-get in a container of the debootstrapped image, then committed: their maintainer scripts
+# fail in debootstrap's chroot (polkitd, which network-manager needs). network-manager (and systemd-networkd,
+# part of systemd) are the persistent network stacks the internal-address scenarios give their nodes; both
+# are off in the image, and a scenario's prepare step turns one on per node.
+LAB_CONTAINER_PACKAGES="network-manager"
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -153,7 +158,7 @@ debian_mirror() {
 recipe_hash() {
     # The image is named by a fixed tag; the recipe it was built from is kept in a label.
     # Only what shapes the image counts: the suite, the packages and the build function itself.
-    { declare -f cmd_image; printf '%s %s\n' "$LAB_SUITE" "$LAB_PACKAGES"; } | sha256sum | cut -c1-16
+    { declare -f cmd_image; printf '%s %s %s\n' "$LAB_SUITE" "$LAB_PACKAGES" "$LAB_CONTAINER_PACKAGES"; } | sha256sum | cut -c1-16
 }
 
 cmd_image() {
@@ -185,11 +190,55 @@ cmd_image() {
     for unit in getty.target systemd-timesyncd.service apt-daily.timer apt-daily-upgrade.timer e2scrub_all.timer fstrim.timer; do
         ln -sf /dev/null "$rootfs/etc/systemd/system/$unit"
     done
+    # A reboot must reset the network as a real one does. Podman's restart policy keeps the container's network
+    # namespace, so an address added at run time would survive the reboot and hide a configuration that does not
+    # persist. From the second boot on, this unit flushes every global address before any network stack starts;
+    # what comes back is what the node's own configuration sets up (and nothing, on a node without a stack).
+    cat >"$rootfs/etc/systemd/system/dualstack-lab-reboot.service" <<'UNIT'
+[Unit]
+Description=dualstack.redis lab: on a reboot, start the network from nothing, as a real reboot does
+DefaultDependencies=no
+After=local-fs.target
+Before=network-pre.target systemd-networkd.service NetworkManager.service networking.service ssh.service
+Wants=network-pre.target
+
+[Service]
+Type=oneshot
+ExecStart=/bin/sh -c 'if [ -e /var/lib/dualstack-lab/booted ]; then for dev in $(ls /sys/class/net); do [ "$dev" = lo ] || ip addr flush dev "$dev" scope global; done; else mkdir -p /var/lib/dualstack-lab && touch /var/lib/dualstack-lab/booted; fi'
+
+[Install]
+WantedBy=sysinit.target
+UNIT
     tar -C "$rootfs" -c . | podman import \
         --change 'CMD ["/sbin/init"]' \
         --change 'STOPSIGNAL SIGRTMIN+3' \
         --change "LABEL dualstack.lab.recipe=$want" \
         --quiet - "$tmp_tag" >/dev/null || die "podman import failed; no image was tagged."
+    # The packages whose maintainer scripts need a container rather than a chroot; then no network stack touches
+    # podman's addresses unless a scenario turns one on (systemctl enable --now).
+    local builder="dualstack-lab-builder-$$"
+    # shellcheck disable=SC2016  # expanded by the container's shell
+    if ! podman run --name "$builder" --entrypoint /bin/sh "$tmp_tag" -c '
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get update -qq && apt-get install -y -qq --no-install-recommends $0 >/dev/null || exit 1
+            rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
+            systemctl disable NetworkManager.service NetworkManager-wait-online.service systemd-networkd.service \
+                systemd-networkd.socket systemd-networkd-wait-online.service >/dev/null 2>&1
+            printf "[main]\nno-auto-default=*\n" >/etc/NetworkManager/conf.d/90-dualstack-lab.conf
+            systemctl enable dualstack-lab-reboot.service >/dev/null 2>&1
+            # SSH logins would start a systemd user manager (pam_systemd) whose stop hangs a container reboot for
+            # 90 s (seen: user@0.service in final-sigkill); the lab needs no login sessions. And no stop job may
+            # hold a reboot longer than 15 s.
+            sed -i "/pam_systemd.so/d" /etc/pam.d/common-session
+            mkdir -p /etc/systemd/system.conf.d
+            printf "[Manager]\nDefaultTimeoutStopSec=15s\n" >/etc/systemd/system.conf.d/90-dualstack-lab.conf' "$LAB_CONTAINER_PACKAGES" >"$rootfs.log" 2>&1 \
+        || ! podman commit --quiet --change 'ENTRYPOINT []' --change 'CMD ["/sbin/init"]' "$builder" "$tmp_tag" >/dev/null; then
+        tail -20 "$rootfs.log" >&2
+        podman rm -f "$builder" >/dev/null 2>&1 || true
+        die "installing $LAB_CONTAINER_PACKAGES in the image failed (output above); no image was tagged."
+    fi
+    podman rm -f "$builder" >/dev/null 2>&1 || true
+    rm -f "$rootfs.log"
     podman run --rm --network none --entrypoint /usr/bin/python3 "$tmp_tag" -c 'print("ok")' >/dev/null 2>&1 \
         || die "the new image does not start a container (podman run failed); no image was tagged."
     podman tag "$tmp_tag" "$LAB_IMAGE"

@@ -124,7 +124,7 @@ def test_the_redis_enterprise_standin_does_not_count_tentative_or_dadfailed_addr
     """The stand-in's agent keeps a node DOWN while its internal address is not usable; read on a real kernel."""
     standin = os.path.join(os.path.dirname(__file__), "..", "standins", "redis_enterprise")
     netns.sh("ip", "addr", "add", TAKEN + "/64", "dev", IFACE)
-    for _ in range(50):  # DAD fails after about a second; bounded at 5 s
+    for _attempt in range(50):  # DAD fails after about a second; bounded at 5 s
         if "dadfailed" in _dad_flags(netns, TAKEN):
             break
         time.sleep(0.1)

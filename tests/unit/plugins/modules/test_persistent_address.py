@@ -1,0 +1,174 @@
+"""persistent_address with a fake host: `ip`, `sysctl` and `nmcli` answered from a small state, and the files it
+reads and writes (/sys/class/net, networkd's link state, /etc/systemd/network) under a temporary directory.
+The real stacks (NetworkManager, systemd-networkd, with reboots) are exercised by the persistent_address scenario."""
+
+import json
+import os
+
+import pytest
+
+from ansible_collections.dualstack.redis.plugins.modules import persistent_address as module
+
+NETWORK = "# eth0\n[Match]\nName=eth0\n\n[Network]\nAddress=198.18.50.11/24\nIPv6AcceptRA=no\n"
+
+
+class FakeHost:
+    def __init__(self, root):
+        self.root = root
+        self.bound = [("lo", "127.0.0.1", 8), ("eth0", "198.18.50.11", 24)]
+        self.calls = []
+        self.nm = None          # (state, connection) when NetworkManager runs
+        self.profile = []       # the NetworkManager profile's ipv4.addresses
+        self.nm_applies = False  # NetworkManager binds a profile change at once (seen with NetworkManager 1.42)
+
+    def ip_json(self):
+        by_if = {}
+        for name, address, prefix in self.bound:
+            by_if.setdefault(name, []).append({"family": "inet6" if ":" in address else "inet", "local": address, "prefixlen": prefix})
+        return json.dumps([{"ifname": name, "flags": ["UP"], "addr_info": infos} for name, infos in by_if.items()])
+
+    def run(self, argv, **kwargs):
+        argv = [os.path.basename(argv[0])] + list(argv[1:])
+        self.calls.append(argv)
+        if argv[:4] == ["ip", "-j", "addr", "show"]:
+            return 0, self.ip_json(), ""
+        if argv[:2] == ["sysctl", "-n"]:
+            return 0, "1\n1\n", ""
+        if argv[:3] == ["ip", "addr", "add"]:
+            address, prefix = argv[3].split("/")
+            self.bound.append((argv[5], address, int(prefix)))
+            return 0, "", ""
+        if argv[:3] == ["ip", "addr", "del"]:
+            address = argv[3].split("/")[0]
+            self.bound = [b for b in self.bound if b[1] != address]
+            return 0, "", ""
+        if argv[0] == "nmcli" and self.nm is None:
+            return 8, "", "Error: NetworkManager is not running.\n"
+        if argv[:4] == ["nmcli", "-g", "GENERAL.STATE,GENERAL.CONNECTION", "device"]:
+            return 0, "%s\n%s\n" % self.nm, ""
+        if argv[:3] == ["nmcli", "-g", "ipv4.addresses"]:
+            return 0, ", ".join(self.profile) + "\n", ""
+        if argv[:3] == ["nmcli", "connection", "modify"]:
+            value = argv[5]
+            if argv[4].startswith("+"):
+                self.profile.append(value)
+                if self.nm_applies:
+                    address, prefix = value.split("/")
+                    self.bound.append(("eth0", address, int(prefix)))
+            else:
+                self.profile.remove(value)
+            return 0, "", ""
+        raise AssertionError(argv)
+
+    def networkd(self, network_file):
+        links = self.root / "run-links"
+        links.mkdir(exist_ok=True)
+        (links / "2").write_text("ADMIN_STATE=configured\nNETWORK_FILE=%s\n" % network_file)
+
+
+@pytest.fixture
+def host(tmp_path, monkeypatch):
+    fake = FakeHost(tmp_path)
+    (tmp_path / "sys" / "eth0").mkdir(parents=True)
+    (tmp_path / "sys" / "eth0" / "ifindex").write_text("2\n")
+    (tmp_path / "etc" / "systemd" / "network").mkdir(parents=True)
+    monkeypatch.setattr("ansible_collections.dualstack.redis.plugins.module_utils._commands.run", fake.run)
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.get_bin_path", lambda self, name, **kw: "/usr/sbin/" + name)
+    monkeypatch.setattr(module, "SYS_CLASS_NET", str(tmp_path / "sys"))
+    monkeypatch.setattr(module, "NETWORKD_ETC", str(tmp_path / "etc" / "systemd" / "network"))
+    monkeypatch.setattr(module, "IFUPDOWN_STATE", str(tmp_path / "run-network"))
+    monkeypatch.setattr("ansible_collections.dualstack.redis.plugins.module_utils._persist.NETWORKD_LINKS", str(tmp_path / "run-links"))
+    return fake
+
+
+def networkd_host(host):
+    network = host.root / "etc" / "systemd" / "network" / "10-eth0.network"
+    network.write_text(NETWORK)
+    host.networkd(str(network))
+    return network, host.root / "etc" / "systemd" / "network" / "10-eth0.network.d" / "60-dualstack-redis.conf"
+
+
+def writes(host):
+    return [c for c in host.calls if c[:3] in (["ip", "addr", "add"], ["ip", "addr", "del"]) or c[1:3] == ["connection", "modify"]]
+
+
+def test_networkd_present_writes_the_dropin_and_binds_then_nothing(host, run_in_process):
+    network, dropin = networkd_host(host)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed, result["msg"]
+    assert result["changed"] and result["method"] == "networkd" and result["bound"]
+    assert result["files"] == [str(dropin)] and result["commands"] == [["ip", "addr", "add", "198.18.50.21/24", "dev", "eth0"]]
+    assert "Address=198.18.50.21/24\n" in dropin.read_text() and network.read_text() == NETWORK
+    assert oct(os.stat(str(dropin)).st_mode & 0o777) == "0o644"
+    failed, again = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed and not again["changed"] and again["files"] == [] and again["commands"] == []
+
+
+def test_check_mode_reads_only_and_says_what_would_change(host, run_in_process):
+    network, dropin = networkd_host(host)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11", "_ansible_check_mode": True,
+                                             "_ansible_diff": True})
+    assert not failed and result["changed"] and result["method"] == "networkd"
+    assert result["diff"][0]["after_header"] == str(dropin) and "Address=198.18.50.21/24" in result["diff"][0]["after"]
+    assert not dropin.exists() and writes(host) == []
+
+
+def test_networkd_absent_edits_the_network_file_byte_for_byte(host, run_in_process):
+    network, dropin = networkd_host(host)
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, result["msg"]
+    assert result["changed"] and result["files"] == [str(network)]
+    assert network.read_text() == NETWORK.replace("Address=198.18.50.11/24\n", "")
+    assert ["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"] in result["commands"]
+    failed, again = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed and not again["changed"] and again["interface"] == "eth0"  # found through keep
+
+
+def test_a_network_file_outside_etc_is_refused_before_anything_changes(host, run_in_process, tmp_path):
+    vendor = tmp_path / "usr-lib-10-eth0.network"
+    vendor.write_text(NETWORK)
+    host.networkd(str(vendor))
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert failed and "which this module does not edit" in result["msg"] and not result["changed"]
+    assert vendor.read_text() == NETWORK and writes(host) == []
+
+
+def test_networkmanager_edits_the_active_profile(host, run_in_process):
+    host.nm = ("100 (connected)", "lab-eth0")
+    host.profile = ["198.18.50.11/24"]
+    host.nm_applies = True  # the address is bound by NetworkManager itself: no ip addr add after it
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed, result["msg"]
+    assert result["method"] == "networkmanager" and result["bound"]
+    assert result["commands"] == [["nmcli", "connection", "modify", "lab-eth0", "+ipv4.addresses", "198.18.50.21/24"]]
+    assert host.profile == ["198.18.50.11/24", "198.18.50.21/24"]
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed and host.profile == ["198.18.50.21/24"]
+    assert result["commands"][0] == ["nmcli", "connection", "modify", "lab-eth0", "-ipv4.addresses", "198.18.50.11/24"]
+    assert "198.18.50.11" not in result["up_addresses"] and result["commands"][-1][:3] == ["ip", "addr", "del"]
+
+
+@pytest.mark.parametrize("nm, message", [
+    (None, "no persistent network stack manages eth0 (looked for"),
+    (("100 (connected (externally))", "eth0"), "NetworkManager only watches it"),
+])
+def test_no_persistent_stack_is_refused(host, run_in_process, nm, message):
+    host.nm = nm
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and message in result["msg"] and "would be gone after the next reboot" in result["msg"]
+    assert not result["changed"] and writes(host) == []
+
+
+def test_a_named_method_must_be_the_one_managing_the_interface(host, run_in_process):
+    networkd_host(host)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11", "method": "networkmanager"})
+    assert failed and result["msg"] == "method is networkmanager but eth0 is managed by networkd" and writes(host) == []
+
+
+def test_ifupdown_is_recognised_and_refused(host, run_in_process, tmp_path):
+    (tmp_path / "run-network").mkdir()
+    (tmp_path / "run-network" / "ifstate.eth0").write_text("eth0\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "eth0 is managed by ifupdown, which this module does not change yet" in result["msg"]
