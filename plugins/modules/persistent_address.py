@@ -276,7 +276,10 @@ class NetworkdPlan:
                 continue
             directory = os.path.dirname(path)
             if not os.path.isdir(directory):
-                os.makedirs(directory, 0o755)
+                # systemd-networkd reads its configuration as the systemd-network user: the drop-in directory must be
+                # readable whatever the umask (makedirs' mode is masked by it: 0700 under umask 077).
+                os.makedirs(directory)
+                os.chmod(directory, 0o755)
             files.write_text(module, path, after, backup=module.params["backup"])
 
 

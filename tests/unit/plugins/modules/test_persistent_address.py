@@ -172,3 +172,16 @@ def test_ifupdown_is_recognised_and_refused(host, run_in_process, tmp_path):
     (tmp_path / "run-network" / "ifstate.eth0").write_text("eth0\n")
     failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
     assert failed and "eth0 is managed by ifupdown, which this module does not change yet" in result["msg"]
+
+
+def test_the_dropin_is_readable_by_networkd_under_umask_077(host, run_in_process):
+    """systemd-networkd reads its files as the systemd-network user."""
+    network, dropin = networkd_host(host)
+    old = os.umask(0o077)
+    try:
+        failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    finally:
+        os.umask(old)
+    assert not failed, result["msg"]
+    assert oct(os.stat(str(dropin.parent)).st_mode & 0o777) == "0o755"
+    assert oct(os.stat(str(dropin)).st_mode & 0o777) == "0o644"
