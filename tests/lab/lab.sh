@@ -194,6 +194,22 @@ cmd_image() {
     # namespace, so an address added at run time would survive the reboot and hide a configuration that does not
     # persist. From the second boot on, this unit flushes every global address before any network stack starts;
     # what comes back is what the node's own configuration sets up (and nothing, on a node without a stack).
+    # (A script of its own: systemd would expand $dev in an ExecStart= line itself, to nothing.)
+    cat >"$rootfs/usr/local/sbin/dualstack-lab-reboot-reset" <<'SCRIPT'
+#!/bin/sh
+# dualstack.redis lab: from the second boot of a container on, remove every global address before any network
+# stack starts, as a real reboot starts with none. The first boot only leaves a mark.
+mark=/var/lib/dualstack-lab/booted
+if [ ! -e "$mark" ]; then
+    mkdir -p "${mark%/*}" && touch "$mark"
+    exit 0
+fi
+for dev in /sys/class/net/*; do
+    dev=${dev##*/}
+    [ "$dev" = lo ] || ip addr flush dev "$dev" scope global
+done
+SCRIPT
+    chmod 755 "$rootfs/usr/local/sbin/dualstack-lab-reboot-reset"
     cat >"$rootfs/etc/systemd/system/dualstack-lab-reboot.service" <<'UNIT'
 [Unit]
 Description=dualstack.redis lab: on a reboot, start the network from nothing, as a real reboot does
@@ -204,7 +220,7 @@ Wants=network-pre.target
 
 [Service]
 Type=oneshot
-ExecStart=/bin/sh -c 'if [ -e /var/lib/dualstack-lab/booted ]; then for dev in $(ls /sys/class/net); do [ "$dev" = lo ] || ip addr flush dev "$dev" scope global; done; else mkdir -p /var/lib/dualstack-lab && touch /var/lib/dualstack-lab/booted; fi'
+ExecStart=/usr/local/sbin/dualstack-lab-reboot-reset
 
 [Install]
 WantedBy=sysinit.target
