@@ -80,9 +80,13 @@ def interface_network(address, prefix_length):
 _SECTION = re.compile(r"^[ \t]*\[([^\]]*)\][ \t]*$")
 
 
+_LINE = re.compile(r"[^\n]*\n|[^\n]+\Z")
+
+
 def _lines(text):
-    """Lines with their ends, so that joining them gives ``text`` back byte for byte."""
-    return (text or "").splitlines(True) if text else []
+    """Lines with their ends, so that joining them gives ``text`` back byte for byte. Only ``\\n`` ends a line, as
+    for systemd's parser (str.splitlines would also split at CR, form feed, vertical tab and others)."""
+    return _LINE.findall(text or "")
 
 
 def _key_value(line):
@@ -96,7 +100,7 @@ def _key_value(line):
     return c_strip(key), c_strip(value)
 
 
-def _same_address(value, address):
+def same_address(value, address):
     """Whether an ``Address=`` value (``A/P`` or ``A``) is ``address``."""
     words = c_words(value)
     if len(words) != 1:
@@ -122,7 +126,7 @@ def networkd_addresses(text):
 
 
 def networkd_has(text, address):
-    return any(_same_address(value, address) for value in networkd_addresses(text))
+    return any(same_address(value, address) for value in networkd_addresses(text))
 
 
 def networkd_dropin(addresses):
@@ -149,7 +153,7 @@ def networkd_without(text, address):
                 while end < len(lines) and not _SECTION.match(lines[end].rstrip("\r\n")):
                     end += 1
                 block = lines[index:end]
-                if any(_key_value(item)[0] == "Address" and _same_address(_key_value(item)[1], address) for item in block):
+                if any(_key_value(item)[0] == "Address" and same_address(_key_value(item)[1], address) for item in block):
                     removed += 1
                     index = end
                     continue
@@ -158,7 +162,7 @@ def networkd_without(text, address):
                 continue
         else:
             key, value = _key_value(line)
-            if section == "Network" and key == "Address" and _same_address(value, address):
+            if section == "Network" and key == "Address" and same_address(value, address):
                 removed += 1
                 index += 1
                 continue
@@ -200,4 +204,4 @@ def nm_device(text):
 
 def nm_find(addresses, address):
     """The ``A/P`` entry of ``addresses`` (a profile's ipvX.addresses) that is ``address``, or None."""
-    return next((entry for entry in addresses if _same_address(entry, address)), None)
+    return next((entry for entry in addresses if same_address(entry, address)), None)

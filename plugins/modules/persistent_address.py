@@ -254,7 +254,7 @@ class NetworkdPlan:
             self.writes.append((self.dropin, dropin, persist.networkd_dropin(present + [persist.interface_network(address, prefix_length)])))
             return
         if persist.networkd_has(dropin or "", address):
-            kept = [value for value in present if not persist._same_address(value, address)]
+            kept = [value for value in present if not persist.same_address(value, address)]
             self.writes.append((self.dropin, dropin, persist.networkd_dropin(kept)))
         if persist.networkd_has(main, address):
             if not self.network_file.startswith(os.path.dirname(NETWORKD_ETC.rstrip("/")).rstrip("/") + "/"):

@@ -70,6 +70,13 @@ def test_crlf_and_comments():
     assert removed == 1 and after == "[Network]\r\n# Address=198.18.50.11/24\r\n;Address=198.18.50.11/24\r\n"
 
 
+def test_only_newline_ends_a_line():
+    """A vertical tab or form feed inside a line does not make a new line (systemd splits at \\n only)."""
+    text = "[Network]\nDescription=a\x0bAddress=198.18.50.11/24\nAddress=198.18.50.11/24\x0c\n"
+    after, removed = persist.networkd_without(text, "198.18.50.11")
+    assert removed == 1 and after == "[Network]\nDescription=a\x0bAddress=198.18.50.11/24\n"
+
+
 def test_nothing_to_remove_changes_nothing():
     assert persist.networkd_without(NETWORK, "198.18.50.99") == (NETWORK, 0)
     assert persist.networkd_without("", "198.18.50.99") == ("", 0)
