@@ -84,11 +84,9 @@ notes:
   - Needs C(ip) (iproute2); C(nmcli) for V(networkmanager).
   - ifupdown and netplan are recognised by O(method=auto) but not changed by this module yet; use your own tasks
     for them (the role C(dualstack.redis.internal_address) has C(internal_address_os_method=tasks)).
-  - Known limit with V(networkd) (seen with systemd 252) the address is bound with C(ip); if systemd-networkd
-    reconfigures the link before the next reboot (its service restarted, C(networkctl reload)), it finds the
-    address already there and marks the link failed ("Failed to configure address - Numerical result out of
-    range"); the addresses stay bound. Across a reboot V(networkd) is not verified yet; the collection's lab, which
-    resets a container's addresses at reboot, sees the same failure at boot.
+  - With V(networkd) the running interface is changed with C(ip), not by reloading systemd-networkd; a later
+    C(networkctl reload), restart of systemd-networkd or reboot finds the same addresses in the files (checked
+    with systemd 252).
 seealso:
   - module: dualstack.redis.ip_address
   - module: dualstack.redis.ip_address_info

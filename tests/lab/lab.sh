@@ -195,6 +195,9 @@ cmd_image() {
     # persist. From the second boot on, this unit flushes every global address before any network stack starts;
     # what comes back is what the node's own configuration sets up (and nothing, on a node without a stack).
     # (A script of its own: systemd would expand $dev in an ExecStart= line itself, to nothing.)
+    # It must also run before systemd-networkd.socket: PID 1 opens networkd's netlink socket early, and the flush's
+    # notifications queued there made systemd-networkd 252 fail eth0 at boot ("Failed to configure address:
+    # Numerical result out of range"): a lab artefact that a real reboot, which has no flush, never meets.
     cat >"$rootfs/usr/local/sbin/dualstack-lab-reboot-reset" <<'SCRIPT'
 #!/bin/sh
 # dualstack.redis lab: from the second boot of a container on, remove every global address before any network
@@ -215,7 +218,8 @@ SCRIPT
 Description=dualstack.redis lab: on a reboot, start the network from nothing, as a real reboot does
 DefaultDependencies=no
 After=local-fs.target
-Before=network-pre.target systemd-networkd.service NetworkManager.service networking.service ssh.service
+Before=sockets.target systemd-networkd.socket network-pre.target systemd-networkd.service NetworkManager.service
+Before=networking.service ssh.service
 Wants=network-pre.target
 
 [Service]
