@@ -26,7 +26,9 @@ options:
   requests:
     description:
       - Per inventory host, a dict with C(host), C(node) (id or null), C(connected) (the id rladmin reports
-        there, or null) and C(new) (address or null).
+        there, or null), C(new) (address or null) and C(journal) (the text of the node's record of an
+        interrupted change, or null; since 0.2.0).
+      - A host with a record is planned as C(resume) from it, and it is the only node allowed not to be OK.
     type: list
     elements: dict
     required: true
@@ -44,8 +46,8 @@ EXAMPLES = r"""
 RETURN = r"""
 _value:
   description: C(problems) (list of sentences, empty when the change can start) and C(hosts) (per host
-    C(node), C(old), C(new), C(action) of C(change), C(skip) or C(none), C(delegate), C(external_before),
-    C(external_after)).
+    C(node), C(old), C(new), C(action) of C(change), C(resume), C(skip) or C(none), C(delegate), C(external_before),
+    C(external_after), C(node_ok) and C(cluster_address)).
   type: dict
 """
 

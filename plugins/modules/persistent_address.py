@@ -12,7 +12,7 @@ description:
     interface, so that it survives a reboot, and changes the running system the same way with C(ip) (as
     M(dualstack.redis.ip_address) does, with the same safety checks), unless O(apply=false).
   - O(method=auto) finds the stack that manages the interface and fails, changing nothing, when none or more
-    than one persistent stack does, or when it is one this module does not handle yet (ifupdown, netplan).
+    than one persistent stack does.
     A named O(method) must be the stack that manages the interface.
   - V(networkmanager) edits the profile active on the interface with C(nmcli connection modify CONN
     +ipv4.addresses A/P) (C(-) to remove, C(ipv6.addresses) for IPv6); NetworkManager writes its own keyfile.
@@ -22,6 +22,23 @@ description:
     an address takes it out of that drop-in or out of the C(.network) file itself (its C(Address=) line in
     C([Network]), or its whole C([Address]) section), leaving every other byte as it was. A C(.network) file
     outside C(/etc) is not edited (the module says how to override it).
+  - V(ifupdown) (Debian's C(/etc/network/interfaces) and the files it includes with C(source) and
+    C(source-directory)) gives an added address a stanza of its own, C(iface IFACE inet static) (C(inet6) for
+    IPv6) with one C(address A/P) line and a comment naming this module, right after the interface's stanza
+    holding O(like) (else its last stanza of that family) in the same file, so the existing address stays the
+    primary one at boot (ifupdown ignores a second C(address) line in one stanza). Removing an address removes
+    the stanza this module added for it; an address in the administrator's own stanza is replaced there by the
+    address this module added for the same interface and family (whose stanza then goes), so the stanza keeps its
+    other settings (gateway, routes) and ifup never meets a static stanza without an address; without such a
+    replacement the removal is refused, unless the stanza holds nothing but the address.
+  - V(netplan) (the device netplan rendered for the interface, found from systemd-networkd's or NetworkManager's
+    file name) writes the addresses it adds into C(/etc/netplan/90-dualstack-redis.yaml) (mode 0600, no
+    C(renderer); netplan appends its C(addresses) to the administrator's, whose address stays the primary one) and
+    runs C(netplan generate), putting every file back when that fails. Removing an address takes it out of that
+    file, or deletes its list item from the administrator's file under C(/etc/netplan) (the edit is kept only when
+    the parsed file is exactly the original without that item). Nothing is applied with C(netplan apply); the
+    running interface is changed with C(ip), and the next boot renders the files. Needs PyYAML (python3-yaml,
+    which netplan itself depends on) in the Python Ansible uses on the host.
   - In check mode nothing is written and nothing is run but reads; the result says what would change, and with
     O(method=auto) which stack was found (how the role C(dualstack.redis.internal_address) checks, before any
     node goes down, that every node has a persistent stack).
@@ -46,7 +63,7 @@ options:
     description:
       - The network stack whose configuration to change. V(auto) finds it.
     type: str
-    choices: [auto, networkmanager, networkd]
+    choices: [auto, networkmanager, networkd, ifupdown, netplan]
     default: auto
   interface:
     description:
@@ -73,17 +90,17 @@ options:
     type: int
     default: 10
   backup:
-    description: networkd. Keep a timestamped copy of a C(.network) file or drop-in before changing it.
+    description: networkd, ifupdown, netplan. Keep a timestamped copy of each file before changing it.
     type: bool
     default: false
   command_timeout:
-    description: Seconds each C(ip), C(sysctl) or C(nmcli) call may take (1 to 86400).
+    description: Seconds each C(ip), C(sysctl), C(nmcli) or C(netplan) call may take (1 to 86400).
     type: int
     default: 30
 notes:
-  - Needs C(ip) (iproute2); C(nmcli) for V(networkmanager).
-  - ifupdown and netplan are recognised by O(method=auto) but not changed by this module yet; use your own tasks
-    for them (the role C(dualstack.redis.internal_address) has C(internal_address_os_method=tasks)).
+  - Needs C(ip) (iproute2); C(nmcli) for V(networkmanager); C(netplan) and PyYAML for V(netplan).
+  - With V(ifupdown) the running interface is changed with C(ip), not with C(ifdown)/C(ifup) (which would take
+    every address of the interface down); C(ifup) on an interface that is up does nothing.
   - With V(networkd) the running interface is changed with C(ip), not by reloading systemd-networkd; a later
     C(networkctl reload), restart of systemd-networkd or reboot finds the same addresses in the files (checked
     with systemd 252).
@@ -115,7 +132,7 @@ EXAMPLES = r"""
 
 RETURN = r"""
 method:
-  description: The stack whose configuration holds the change (V(networkmanager) or V(networkd)).
+  description: The stack whose configuration holds the change (V(networkmanager), V(networkd), V(ifupdown) or V(netplan)).
   returned: when the interface is known
   type: str
   sample: networkd
@@ -160,13 +177,19 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _files as files
+from ansible_collections.dualstack.redis.plugins.module_utils import _ifupdown as ifupdown
+from ansible_collections.dualstack.redis.plugins.module_utils import _netplan as netplan
 from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
 from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
 from ansible_collections.dualstack.redis.plugins.module_utils import _persist as persist
 from ansible_collections.dualstack.redis.plugins.module_utils._text import json_safe
 
-SUPPORTED = ("networkmanager", "networkd")
+SUPPORTED = ("networkmanager", "networkd", "ifupdown", "netplan")
 IFUPDOWN_STATE = "/run/network"
+IFUPDOWN_INTERFACES = "/etc/network/interfaces"
+# netplan's directories, lowest precedence first (a file of the same name in a later one hides the earlier)
+NETPLAN_DIRS = ("/lib/netplan", "/etc/netplan", "/run/netplan")
+NETPLAN_ETC = "/etc/netplan"
 SYS_CLASS_NET = "/sys/class/net"
 NETWORKD_ETC = "/etc/systemd/network"
 
@@ -178,6 +201,7 @@ class Host:
         self.module = module
         self.ip = ip
         self.nmcli = module.get_bin_path("nmcli")
+        self.netplan = module.get_bin_path("netplan") or "netplan"
 
     def networkd_link(self, interface):
         try:
@@ -217,7 +241,7 @@ class Host:
 
 def choose(method, found, interface, nm_watches_only=False):
     """The stack to change, or a PersistError naming what was found and what to do."""
-    choices = "set the method to networkmanager or networkd where one manages it, or change the address with your own tasks"
+    choices = "set the method to networkmanager, networkd, ifupdown or netplan where one manages it, or change the address with your own tasks"
     if not found:
         hint = (" (NetworkManager only watches it: connected externally, no saved profile active on it; activate one with "
                 "nmcli connection up)" if nm_watches_only else "")
@@ -228,16 +252,13 @@ def choose(method, found, interface, nm_watches_only=False):
         raise persist.PersistError("%s is claimed by more than one network stack (%s); fix that first" % (interface, ", ".join(found)))
     if method != "auto" and method != found[0]:
         raise persist.PersistError("method is %s but %s is managed by %s" % (method, interface, found[0]))
-    if found[0] not in SUPPORTED:
-        raise persist.PersistError("%s is managed by %s, which this module does not change yet; change the address with your own "
-                                   "tasks (internal_address_os_method=tasks in the internal_address role)" % (interface, found[0]))
     return found[0]
 
 
 class NetworkdPlan:
     """The file edits for systemd-networkd."""
 
-    def __init__(self, link, interface):
+    def __init__(self, link):
         self.network_file = link.get("NETWORK_FILE", "")
         self.dropin = os.path.join(NETWORKD_ETC, os.path.basename(self.network_file) + ".d", persist.DROPIN_NAME)
         self.writes = []  # (path, before, after): after None removes the file
@@ -334,6 +355,220 @@ class NetworkManagerPlan:
             self.host.ip.run([self.host.nmcli] + self.argv[1:])
 
 
+class IfupdownPlan:
+    """The edits of ifupdown's files: /etc/network/interfaces and the files it includes."""
+
+    def __init__(self, interface):
+        self.interface = interface
+        self.texts = {}     # path -> text as planned
+        self.before = {}    # path -> text as read
+        self.order = []     # paths in ifupdown's reading order
+
+    def _read(self, module):
+        def walk(path):
+            real = os.path.realpath(path)
+            if real in self.before:
+                return
+            if len(self.order) >= ifupdown.MAX_FILES:
+                raise ifupdown.IfupdownError("%s includes more than %d files; edit it by hand" % (IFUPDOWN_INTERFACES, ifupdown.MAX_FILES))
+            text = files.read_text(module, real)
+            if text is None:
+                return
+            self.before[real] = self.texts[real] = text
+            self.order.append(real)
+            for keyword, argument in ifupdown.parse(text)[1]:
+                for included in ifupdown.included_paths(keyword, argument, path, os.listdir, os.path.isdir):
+                    walk(included)
+        walk(IFUPDOWN_INTERFACES)
+
+    def _stanzas(self, family=None):
+        """(path, stanza) of this interface (of ``family``), in reading order, from the texts as planned."""
+        return [(path, stanza) for path in self.order for stanza in ifupdown.parse(self.texts[path])[0]
+                if stanza.name == self.interface and family in (None, stanza.family)]
+
+    def plan(self, module, state, address, prefix_length, like=None):
+        self._read(module)
+        family = ifupdown.family_of(address)
+        here = [(path, st) for path, st in self._stanzas(family) if st.address() and persist.same_address(st.address(), address)]
+        if state == "present":
+            if here:
+                return
+            mine = self._stanzas(family)
+            anchor = ([item for item in mine if like and item[1].address() and persist.same_address(item[1].address(), like)]
+                      or mine or self._stanzas())
+            if not anchor:
+                raise persist.PersistError("ifupdown brought %s up but no 'iface %s' stanza is in %s or the files it includes"
+                                           % (self.interface, self.interface, IFUPDOWN_INTERFACES))
+            path, stanza = anchor[-1]
+            block = ifupdown.stanza_block(self.interface, family, persist.interface_network(address, prefix_length))
+            self.texts[path] = ifupdown.insert_after(self.texts[path], stanza, block)
+            return
+        for _round in range(len(here)):
+            found = [(p, st) for p, st in self._stanzas(family) if st.address() and persist.same_address(st.address(), address)]
+            if not found:
+                break
+            path, current = found[0]
+            if current.marked:
+                self.texts[path] = ifupdown.remove_stanza(self.texts[path], current)
+                continue
+            # The administrator's stanza: it takes the address this module added for the same family (whose stanza
+            # goes), or goes itself when it holds nothing but the address; else ifup would fail on it.
+            added = [(p, st) for p, st in self._stanzas(family) if st.marked and not persist.same_address(st.address() or "", address)]
+            if added:
+                self._move(path, current, *added[0])
+            elif {key for key, _v, _l, _c in current.options} <= {"address", "netmask"}:
+                self.texts[path] = ifupdown.remove_stanza(self.texts[path], current)
+            else:
+                raise persist.PersistError(
+                    "%s is the address of 'iface %s %s %s' in %s, which has other settings too (%s); without an address ifup "
+                    "fails for the whole interface. Add the address that replaces it first (state=present), or edit the stanza "
+                    "by hand" % (address, current.name, current.family, current.method, path,
+                                 ", ".join(sorted({key for key, _v, _l, _c in current.options} - {"address"}))))
+
+    def _move(self, path, stanza, added_path, added):
+        """The administrator's ``stanza`` takes the address of the stanza this module ``added``, which goes."""
+        value = added.address()
+        if "/" not in stanza.address() and stanza.values("netmask"):
+            if ifupdown.prefix_of(stanza) != ifupdown.prefix_of(added):
+                raise persist.PersistError(
+                    "'iface %s %s %s' in %s has netmask %s, which does not fit %s; edit it by hand"
+                    % (stanza.name, stanza.family, stanza.method, path, stanza.values("netmask")[0], value))
+            value = value.split("/")[0]
+        self.texts[path] = ifupdown.replace_address(self.texts[path], stanza, value)
+        again = [st for st in ifupdown.parse(self.texts[added_path])[0] if st.marked and st.address() == added.address()]
+        self.texts[added_path] = ifupdown.remove_stanza(self.texts[added_path], again[0])
+
+    def commands(self):
+        return []
+
+    def files(self):
+        return [path for path in self.order if self.texts[path] != self.before[path]]
+
+    def diff(self):
+        return [dict(before=json_safe(self.before[path]), after=json_safe(self.texts[path]), before_header=path, after_header=path)
+                for path in self.files()]
+
+    def run(self, module, ran):
+        for path in self.files():
+            files.write_text(module, path, self.texts[path], backup=module.params["backup"])
+
+
+class NetplanPlan:
+    """The edits of netplan's YAML: this collection's own file under /etc/netplan, and items taken out of the
+    administrator's files there; then ``netplan generate``, every file put back when it fails."""
+
+    def __init__(self, host, interface):
+        self.host = host
+        link = host.networkd_link(interface) or {}
+        device = host.nm_device(interface)
+        self.id = netplan.netplan_id(link.get("NETWORK_FILE"), device[1] if device else None)
+        self.dropin = os.path.join(NETPLAN_ETC, netplan.DROPIN)
+        self.before, self.texts, self.docs, self.order = {}, {}, {}, []
+        self.argv = []
+
+    def _read(self, module):
+        try:
+            import yaml  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            raise persist.PersistError("the netplan method needs PyYAML (python3-yaml, which netplan itself depends on) in the "
+                                       "Python Ansible runs on this host")
+        self.yaml = yaml
+        chosen = {}
+        for directory in NETPLAN_DIRS:
+            if os.path.isdir(directory):
+                for name in os.listdir(directory):
+                    if name.endswith(".yaml"):
+                        chosen[name] = os.path.join(directory, name)
+        chosen.setdefault(netplan.DROPIN, self.dropin)
+        for name in sorted(chosen):
+            path = chosen[name]
+            text = files.read_text(module, path)
+            self.before[path] = self.texts[path] = text
+            self.docs[path] = self._load(path, text) if text is not None else None
+            self.order.append(path)
+
+    def _load(self, path, text):
+        try:
+            return self.yaml.safe_load(text)
+        except self.yaml.YAMLError as exc:
+            raise persist.PersistError("cannot read %s: %s" % (path, str(exc).replace("\n", " ")))
+
+    def plan(self, module, state, address, prefix_length):
+        if self.id is None:
+            raise persist.PersistError("cannot tell which netplan device manages the interface")
+        self._read(module)
+        kinds = [netplan.device(self.docs[path], self.id)[0] for path in self.order]
+        kind = next((k for k in kinds if k), None)
+        if kind is None:
+            raise persist.PersistError("netplan device %s is in none of the files of %s" % (self.id, ", ".join(NETPLAN_DIRS)))
+        mine = netplan.addresses(self.docs[self.dropin], self.id)
+        where = [path for path in self.order if any(persist.same_address(a, address) for a in netplan.addresses(self.docs[path], self.id))]
+        if state == "present":
+            if not where:
+                self.texts[self.dropin] = netplan.dropin(kind, self.id, mine + [persist.interface_network(address, prefix_length)])
+        else:
+            for path in where:
+                self._remove(path, address, kind, mine)
+        if self.files():
+            self.argv = ["netplan", "generate"]
+
+    def _remove(self, path, address, kind, mine):
+        if path == self.dropin:
+            self.texts[path] = netplan.dropin(kind, self.id, [a for a in mine if not persist.same_address(a, address)])
+            return
+        if not path.startswith(NETPLAN_ETC.rstrip("/") + "/"):
+            raise persist.PersistError("%s is in %s, which this module does not edit (only files under %s are the administrator's); "
+                                       "copy it there and run again" % (address, path, NETPLAN_ETC))
+        entry = [a for a in netplan.addresses(self.docs[path], self.id) if persist.same_address(a, address)][0]
+        wanted = netplan.without(self.docs[path], self.id, lambda value: persist.same_address(value, address))
+        for candidate in netplan.removal_candidates(self.texts[path], entry):
+            try:
+                if self.yaml.safe_load(candidate) == wanted:
+                    self.texts[path] = candidate
+                    return
+            except self.yaml.YAMLError:
+                continue
+        raise persist.PersistError("cannot take %s out of %s without changing anything else in it; remove it there by hand"
+                                   % (entry, path))
+
+    def commands(self):
+        return [self.argv] if self.argv else []
+
+    def files(self):
+        return [path for path in self.order if self.texts[path] != self.before[path]]
+
+    def diff(self):
+        return [dict(before=json_safe(self.before[path] or ""), after=json_safe(self.texts[path] or ""), before_header=path,
+                     after_header=path) for path in self.files()]
+
+    def _write(self, module, path, text):
+        if text is None:
+            if os.path.exists(path):
+                os.unlink(path)
+            return
+        files.write_text(module, path, text, backup=module.params["backup"] and self.before[path] is not None)
+        if path == self.dropin:
+            os.chmod(path, 0o600)  # netplan warns about files others can read
+
+    def run(self, module, ran):
+        changed = self.files()
+        for path in changed:
+            self._write(module, path, self.texts[path])
+        if not self.argv:
+            return
+        ran.append(self.argv)
+        try:
+            self.host.ip.run([self.host.netplan] + self.argv[1:])
+        except ip_module.CommandFailed as exc:
+            for path in changed:
+                self._write(module, path, self.before[path])
+            try:
+                self.host.ip.run([self.host.netplan] + self.argv[1:])
+            except ip_module.CommandFailed:
+                pass
+            raise ip_module.CommandFailed("%s; every netplan file was put back as it was" % exc)
+
+
 def runtime_plan(ip, addresses, params, interface, prefix_length):
     """The ``ip`` (and ``sysctl``) commands that make the running system match; [] unless ``apply``.
     With ``keep``, an IprouteError when the removal would lose it."""
@@ -403,11 +638,18 @@ def main():
         method = choose(params["method"], host.stacks(interface), interface, host.nm_watches_only(interface))
         result["method"] = method
         if method == "networkd":
-            plan = NetworkdPlan(host.networkd_link(interface), interface)
+            plan = NetworkdPlan(host.networkd_link(interface))
+            plan.plan(module, params["state"], address, prefix_length)
+        elif method == "netplan":
+            plan = NetplanPlan(host, interface)
+            plan.plan(module, params["state"], address, prefix_length)
+        elif method == "ifupdown":
+            plan = IfupdownPlan(interface)
+            plan.plan(module, params["state"], address, prefix_length, like=params["like"])
         else:
             plan = NetworkManagerPlan(host, interface)
-        plan.plan(module, params["state"], address, prefix_length)
-    except (iproute.IprouteError, persist.PersistError) as exc:
+            plan.plan(module, params["state"], address, prefix_length)
+    except (iproute.IprouteError, persist.PersistError, ifupdown.IfupdownError) as exc:
         module.fail_json(msg=str(exc), **result)
 
     result["files"] = plan.files()

@@ -14,6 +14,7 @@ commands that must run elsewhere.
 from __future__ import annotations
 
 import ipaddress
+import json
 
 from ansible_collections.dualstack.redis.plugins.module_utils._rladmin import address_problem
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
@@ -36,22 +37,65 @@ def _ip(value):
         return None
 
 
+def read_journal(text):
+    """The record of a change in progress that a node keeps (JSON: ``node``, ``old``, ``new``, ``external_before``)
+    as a dict with checked values; a ValueError saying what is wrong."""
+    try:
+        record = json.loads(text)
+    except ValueError as exc:
+        raise ValueError("not JSON (%s)" % exc)
+    if not isinstance(record, dict):
+        raise ValueError("not a JSON object")
+    node = _node_id(record.get("node"))
+    old, new = _ip(record.get("old")), _ip(record.get("new"))
+    external = record.get("external_before")
+    if node is None or old is None or new is None or old.version != new.version:
+        raise ValueError("node, old and new must be a node id and two addresses of one family")
+    if not isinstance(external, list) or any(_ip(a) is None for a in external):
+        raise ValueError("external_before must be a list of addresses")
+    return dict(node=node, old=old.compressed, new=new.compressed, external_before=[_ip(a).compressed for a in external])
+
+
 def plan_internal_addresses(nodes, requests, delegate=None):
     """Check a whole change before any of it happens.
 
     ``nodes``: node dicts from re_node_info. ``requests``: one dict per inventory host with ``host``,
     ``node`` (the id given in the inventory, or None), ``connected`` (the id rladmin on that host reported
-    as its own, or None when rladmin did not answer there) and ``new`` (the new internal address, or None
-    for no change). ``delegate``: a host to run rladmin from instead of another node of the play.
+    as its own, or None when rladmin did not answer there), ``new`` (the new internal address, or None
+    for no change) and ``journal`` (the text of the node's record of a change that was interrupted, or None).
+    ``delegate``: a host to run rladmin from instead of another node of the play.
 
     Returns ``{"problems": [...], "hosts": {host: step}}``; a step has ``node``, ``old``, ``new``,
-    ``action`` (``change``, ``skip``: already there, ``none``: nothing asked), ``delegate`` and
-    ``external_before`` (the node's external addresses now) and ``external_after`` (that list with the old
-    internal address replaced, or None when it is not among them).
+    ``action`` (``change``, ``resume``: finish an interrupted change first, ``skip``: already there,
+    ``none``: nothing asked), ``delegate``, ``external_before`` (the node's external addresses before the
+    change), ``external_after`` (that list with the old internal address replaced, or None when it is not
+    among them), ``node_ok`` and ``cluster_address`` (the node as the cluster sees it now).
+
+    A node that records an interrupted change may be down (its services stopped, rladmin failing there): it
+    is finished first, from its record, and it is the only node allowed to be down. A record whose node is OK at
+    its old address is stale and ignored.
     """
     problems = []
     by_id = {node["id"]: node for node in nodes}
-    down = ["node %d (%s)" % (node["id"], node["status"]) for node in nodes if not node["ok"]]
+    journals = {}
+    for request in requests:
+        if request.get("journal") is None:
+            continue
+        try:
+            journals[request["host"]] = read_journal(request["journal"])
+        except ValueError as exc:
+            problems.append("%s: its record of an interrupted change cannot be used: %s; finish or undo that change by hand, "
+                            "then remove the record (internal_address_journal)" % (request["host"], exc))
+    # A record is stale once its node is OK at its old address again (a failed run was reported and the node put
+    # back by hand, or rolled back): that node is planned as any other.
+    journals = {host: record for host, record in journals.items()
+                if record["node"] not in by_id or not by_id[record["node"]]["ok"]
+                or _ip(by_id[record["node"]]["address"]) != _ip(record["old"])}
+    if len(journals) > 1:
+        problems.append("interrupted changes are recorded on more than one node (%s); only one node may be out at a time: "
+                        "finish them by hand, then remove their records (internal_address_journal)" % ", ".join(sorted(journals)))
+    resuming = {record["node"] for record in journals.values()} if len(journals) == 1 else set()
+    down = ["node %d (%s)" % (node["id"], node["status"]) for node in nodes if not node["ok"] and node["id"] not in resuming]
     if down:
         problems.append("the cluster is not healthy: %s; every node must be OK before any node is changed" % ", ".join(down))
     steps = {}
@@ -64,6 +108,13 @@ def plan_internal_addresses(nodes, requests, delegate=None):
             continue
         given = _node_id(given) if given is not None else None
         connected = request.get("connected")
+        record = journals.get(host)
+        if record is not None:
+            if given is not None and given != record["node"]:
+                problems.append("%s: redis_enterprise_node_id is %s but its record of an interrupted change is for node %d"
+                                % (host, given, record["node"]))
+                continue
+            given = record["node"]
         node_id = given if given is not None else connected
         if node_id is None:
             problems.append("%s: cannot tell which node it is (rladmin did not answer there); set redis_enterprise_node_id" % host)
@@ -80,8 +131,24 @@ def plan_internal_addresses(nodes, requests, delegate=None):
             continue
         claimed[node_id] = host
         step = dict(node=node_id, old=node["address"], new=None, action="none", delegate=None,
-                    external_before=list(node["external_addresses"]), external_after=None)
+                    external_before=list(node["external_addresses"]), external_after=None,
+                    node_ok=bool(node["ok"]), cluster_address=node["address"])
         steps[host] = step
+        if record is not None:
+            if request.get("new") not in (None, "") and _ip(request["new"]) != _ip(record["new"]):
+                problems.append("%s: internal_address_new is %s but node %d's change to %s was interrupted; finish that first "
+                                "(internal_address_new=%s)" % (host, request["new"], node_id, record["new"], record["new"]))
+                continue
+            if _ip(node["address"]) not in (_ip(record["old"]), _ip(record["new"])):
+                problems.append("%s: node %d's internal address is %s, neither the old (%s) nor the new (%s) address of its "
+                                "interrupted change; remove the record (internal_address_journal) once the node is as wanted"
+                                % (host, node_id, node["address"], record["old"], record["new"]))
+                continue
+            step.update(old=record["old"], new=record["new"], action="resume", external_before=record["external_before"])
+            externals = [_ip(a) for a in record["external_before"]]
+            if _ip(record["old"]) in externals:
+                step["external_after"] = [record["new"] if a == _ip(record["old"]) else a.compressed for a in externals]
+            continue
         if request.get("new") in (None, ""):
             continue
         new = _ip(request["new"])
@@ -109,7 +176,7 @@ def plan_internal_addresses(nodes, requests, delegate=None):
     # Unique new addresses, and none that another node has now.
     wanted = {}
     for host, step in steps.items():
-        if step["action"] not in ("change", "skip"):
+        if step["action"] not in ("change", "resume", "skip"):
             continue
         new = _ip(step["new"])
         if new in wanted:
@@ -121,7 +188,7 @@ def plan_internal_addresses(nodes, requests, delegate=None):
     # Who runs the rladmin commands that cannot run on the node being changed.
     hosts = list(steps)
     for host, step in steps.items():
-        if step["action"] != "change":
+        if step["action"] not in ("change", "resume"):
             continue
         step["delegate"] = delegate or next((other for other in hosts if other != host), None)
         if step["delegate"] is None:

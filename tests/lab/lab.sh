@@ -32,10 +32,10 @@ LAB_SUITE=bookworm
 # of the image shares its SSH host keys (made once, at build time): fine for a lab that checks no host key.
 LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netbase,openssh-server
 # Installed with apt-get in a container of the debootstrapped image, then committed: their maintainer scripts
-# fail in debootstrap's chroot (polkitd, which network-manager needs). network-manager (and systemd-networkd,
-# part of systemd) are the persistent network stacks the internal-address scenarios give their nodes; both
-# are off in the image, and a scenario's prepare step turns one on per node.
-LAB_CONTAINER_PACKAGES="network-manager"
+# fail in debootstrap's chroot (polkitd, which network-manager needs). network-manager, ifupdown, netplan.io
+# (rendering for systemd-networkd) and systemd-networkd (part of systemd) are the persistent network stacks the internal-address scenarios give
+# their nodes; all are off in the image, and a scenario's prepare step turns one on per node.
+LAB_CONTAINER_PACKAGES="network-manager ifupdown netplan.io"
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -243,7 +243,7 @@ UNIT
             apt-get update -qq && apt-get install -y -qq --no-install-recommends $0 >/dev/null || exit 1
             rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
             systemctl disable NetworkManager.service NetworkManager-wait-online.service systemd-networkd.service \
-                systemd-networkd.socket systemd-networkd-wait-online.service >/dev/null 2>&1
+                systemd-networkd.socket systemd-networkd-wait-online.service networking.service >/dev/null 2>&1
             printf "[main]\nno-auto-default=*\n" >/etc/NetworkManager/conf.d/90-dualstack-lab.conf
             systemctl enable dualstack-lab-reboot.service >/dev/null 2>&1
             # SSH logins would start a systemd user manager (pam_systemd) whose stop hangs a container reboot for

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -90,11 +91,20 @@ def test_internal_plan_refuses_or_plans_once(table, new):
     assert rl.plan_internal_address(moved, node["id"], new) == []
 
 
+def journals():
+    """A node's record of an interrupted change: well formed, or anything."""
+    good = st.fixed_dictionaries({"node": st.one_of(st.integers(0, 6), st.sampled_from(["2", "x"])),
+                                  "old": addresses(), "new": addresses(),
+                                  "external_before": st.lists(addresses(), max_size=2)}).map(json.dumps)
+    return st.one_of(good, hostile_text(["{", "}", '"node"', ":", "1", "[", "]", "10.0.0.1"], max_size=30))
+
+
 def requests():
     node_ids = st.one_of(st.none(), st.integers(-1, 6), st.sampled_from(["1", " 2 ", "x", "1.0", "\u0661"]), st.booleans())
     request = st.fixed_dictionaries({"host": st.sampled_from(["re1", "re2", "re3", "re4"]), "node": node_ids,
                                      "connected": st.one_of(st.none(), st.integers(1, 4)),
-                                     "new": st.one_of(st.none(), addresses())})
+                                     "new": st.one_of(st.none(), addresses()),
+                                     "journal": st.one_of(st.none(), journals())})
     return st.lists(request, max_size=5)
 
 
@@ -111,6 +121,12 @@ def test_internal_address_plan_never_raises_and_plans_only_valid_changes(table, 
         assert rl.address_problem(new) is None
         assert new.version == ipaddress.ip_address(step["old"]).version
         assert step["delegate"] is not None or plan["problems"]
+    # The rolling rule: no plan without problems may start while a node other than the one being resumed is down,
+    # and at most one node is resumed.
+    resumed = [step["node"] for step in plan["hosts"].values() if step["action"] == "resume"]
+    assert len(resumed) <= 1 or plan["problems"]
+    if not plan["problems"]:
+        assert all(n["ok"] or n["id"] in resumed for n in nodes)
     bad = [r for r in reqs if r["new"] not in (None, "") and r["host"] in plan["hosts"]
            and plan["hosts"][r["host"]]["new"] is None and plan["hosts"][r["host"]]["action"] == "none"]
     assert not bad or plan["problems"]

@@ -20,6 +20,7 @@ class FakeHost:
         self.nm = None          # (state, connection) when NetworkManager runs
         self.profile = []       # the NetworkManager profile's ipv4.addresses
         self.nm_applies = False  # NetworkManager binds a profile change at once (seen with NetworkManager 1.42)
+        self.netplan_fails = False
 
     def ip_json(self):
         by_if = {}
@@ -42,6 +43,8 @@ class FakeHost:
             address = argv[3].split("/")[0]
             self.bound = [b for b in self.bound if b[1] != address]
             return 0, "", ""
+        if argv[:2] == ["netplan", "generate"]:
+            return (1, "", "Error in network definition: bad\n") if self.netplan_fails else (0, "", "")
         if argv[0] == "nmcli" and self.nm is None:
             return 8, "", "Error: NetworkManager is not running.\n"
         if argv[:4] == ["nmcli", "-g", "GENERAL.STATE,GENERAL.CONNECTION", "device"]:
@@ -167,11 +170,89 @@ def test_a_named_method_must_be_the_one_managing_the_interface(host, run_in_proc
     assert failed and result["msg"] == "method is networkmanager but eth0 is managed by networkd" and writes(host) == []
 
 
-def test_ifupdown_is_recognised_and_refused(host, run_in_process, tmp_path):
-    (tmp_path / "run-network").mkdir()
-    (tmp_path / "run-network" / "ifstate.eth0").write_text("eth0\n")
+INTERFACES = ("# interfaces(5) file used by ifup(8) and ifdown(8)\r\n"   # a CRLF comment: kept as it is
+              "source interfaces.d/*\n\n"
+              "auto eth0\n"
+              "iface eth0 inet static\n"
+              "    address 198.18.50.11/24\n"
+              "    gateway 198.18.50.1\n"
+              "    up ip route add 10.9.0.0/16 \\\n"
+              "       via 198.18.50.1\n"
+              "\n"
+              "iface eth0 inet6 static\n"
+              "    address fd00:50::11/64\n")
+
+
+def ifupdown_host(host, text=INTERFACES):
+    (host.root / "run-network").mkdir()
+    (host.root / "run-network" / "ifstate.eth0").write_text("eth0\n")
+    etc = host.root / "etc" / "network"
+    (etc / "interfaces.d").mkdir(parents=True)
+    (etc / "interfaces").write_bytes(text.encode())
+    return etc / "interfaces"
+
+
+@pytest.fixture
+def ifupdown(host, monkeypatch):
+    monkeypatch.setattr(module, "IFUPDOWN_INTERFACES", str(host.root / "etc" / "network" / "interfaces"))
+    return ifupdown_host(host)
+
+
+def test_ifupdown_adds_a_stanza_after_the_old_one_then_moves_the_new_address_into_it(host, ifupdown, run_in_process):
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11", "_ansible_diff": True})
+    assert not failed, result["msg"]
+    assert result["method"] == "ifupdown" and result["files"] == [str(ifupdown)] and result["bound"]
+    text = ifupdown.read_bytes().decode()
+    # right after the administrator's IPv4 stanza (its continued option line included), before the inet6 one
+    assert ("       via 198.18.50.1\n\n# Added by dualstack.redis (persistent_address): one more address for this interface.\n"
+            "iface eth0 inet static\n    address 198.18.50.21/24\n\niface eth0 inet6 static\n") in text
+    assert text.startswith("# interfaces(5) file used by ifup(8) and ifdown(8)\r\n")
+    failed, again = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed and not again["changed"] and again["files"] == []
+    # Removing the old address: the administrator's stanza takes the new one (gateway and route kept), ours goes.
+    failed, removed = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, removed["msg"]
+    assert ifupdown.read_bytes().decode() == INTERFACES.replace("address 198.18.50.11/24", "address 198.18.50.21/24")
+    assert [b[1] for b in host.bound if b[0] == "eth0"] == ["198.18.50.21"]
+
+
+def test_ifupdown_removes_only_its_own_stanza_when_the_added_address_goes(host, ifupdown, run_in_process):
     failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
-    assert failed and "eth0 is managed by ifupdown, which this module does not change yet" in result["msg"]
+    assert not failed, result["msg"]
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "state": "absent", "keep": "198.18.50.11"})
+    assert not failed, result["msg"]
+    assert ifupdown.read_bytes().decode() == INTERFACES
+
+
+def test_ifupdown_refuses_to_empty_a_stanza_with_other_settings(host, ifupdown, run_in_process):
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert failed and "which has other settings too (gateway, up)" in result["msg"]
+    assert ifupdown.read_bytes().decode() == INTERFACES and writes(host) == []
+
+
+def test_ifupdown_follows_source_and_keeps_a_netmask_stanza_valid(host, monkeypatch, run_in_process):
+    main = host.root / "etc" / "network" / "interfaces"
+    monkeypatch.setattr(module, "IFUPDOWN_INTERFACES", str(main))
+    ifupdown_host(host, "source-directory interfaces.d\n")
+    part = host.root / "etc" / "network" / "interfaces.d" / "eth0"
+    part.write_text("auto eth0\niface eth0 inet static\n\taddress 198.18.50.11\n\tnetmask 255.255.255.0\n")
+    (host.root / "etc" / "network" / "interfaces.d" / "skip.bak").write_text("iface eth0 inet static\n address 198.18.50.99/24\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed, result["msg"]
+    assert result["files"] == [str(part)] and "address 198.18.50.21/24" in part.read_text()
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, result["msg"]
+    # the stanza keeps its netmask form: address without a prefix, netmask kept
+    assert part.read_text() == "auto eth0\niface eth0 inet static\n\taddress 198.18.50.21\n\tnetmask 255.255.255.0\n"
+
+
+def test_ifupdown_without_a_stanza_for_the_interface_is_refused(host, monkeypatch, run_in_process):
+    main = host.root / "etc" / "network" / "interfaces"
+    monkeypatch.setattr(module, "IFUPDOWN_INTERFACES", str(main))
+    ifupdown_host(host, "auto lo\niface lo inet loopback\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "no 'iface eth0' stanza" in result["msg"] and writes(host) == []
 
 
 def test_the_dropin_is_readable_by_networkd_under_umask_077(host, run_in_process):
@@ -185,3 +266,71 @@ def test_the_dropin_is_readable_by_networkd_under_umask_077(host, run_in_process
     assert not failed, result["msg"]
     assert oct(os.stat(str(dropin.parent)).st_mode & 0o777) == "0o755"
     assert oct(os.stat(str(dropin)).st_mode & 0o777) == "0o644"
+
+
+BASE_YAML = """# written by the installer
+network:
+  version: 2
+  renderer: networkd
+  ethernets:
+    eth0:
+      addresses:
+        - 198.18.50.11/24   # the old one
+        - "fd00:50::11/64"
+      routes: [{to: default, via: 198.18.50.1}]
+"""
+
+
+@pytest.fixture
+def netplan_host(host, monkeypatch):
+    etc = host.root / "etc" / "netplan"
+    lib = host.root / "lib" / "netplan"
+    etc.mkdir(parents=True)
+    lib.mkdir(parents=True)
+    (etc / "50-cloud-init.yaml").write_text(BASE_YAML)
+    monkeypatch.setattr(module, "NETPLAN_DIRS", (str(lib), str(etc), str(host.root / "run" / "netplan")))
+    monkeypatch.setattr(module, "NETPLAN_ETC", str(etc))
+    host.networkd("/run/systemd/network/10-netplan-eth0.network")
+    return etc
+
+
+def test_netplan_adds_its_own_file_then_takes_the_old_address_out_of_the_administrators(host, netplan_host, run_in_process):
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed, result["msg"]
+    mine = netplan_host / "90-dualstack-redis.yaml"
+    assert result["method"] == "netplan" and result["files"] == [str(mine)] and result["bound"]
+    assert result["commands"] == [["netplan", "generate"], ["ip", "addr", "add", "198.18.50.21/24", "dev", "eth0"]]
+    assert oct(os.stat(str(mine)).st_mode & 0o777) == "0o600"
+    assert "    \"eth0\":\n      addresses:\n        - \"198.18.50.21/24\"\n" in mine.read_text()
+    failed, again = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert not failed and not again["changed"]
+    failed, removed = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, removed["msg"]
+    assert (netplan_host / "50-cloud-init.yaml").read_text() == BASE_YAML.replace("        - 198.18.50.11/24   # the old one\n", "")
+    assert removed["files"] == [str(netplan_host / "50-cloud-init.yaml")]
+
+
+def test_netplan_puts_every_file_back_when_generate_fails(host, netplan_host, run_in_process):
+    host.netplan_fails = True
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "every netplan file was put back as it was" in result["msg"]
+    assert not (netplan_host / "90-dualstack-redis.yaml").exists()
+    assert result["commands"] == [["netplan", "generate"]] and writes(host) == []
+
+
+def test_netplan_flow_list_and_refusals(host, netplan_host, run_in_process, tmp_path):
+    (netplan_host / "50-cloud-init.yaml").write_text("network: {version: 2, ethernets: {eth0: {addresses: [198.18.50.11/24, '198.18.50.12/24']}}}\n")
+    host.bound.append(("eth0", "198.18.50.12", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.12"})
+    assert not failed, result["msg"]
+    assert (netplan_host / "50-cloud-init.yaml").read_text() == "network: {version: 2, ethernets: {eth0: {addresses: ['198.18.50.12/24']}}}\n"
+    # a file outside /etc/netplan is not edited
+    (tmp_path / "lib" / "netplan" / "10-base.yaml").write_text("network: {ethernets: {eth0: {addresses: [198.18.50.12/24]}}}\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.12", "state": "absent", "interface": "eth0"})
+    assert failed and "which this module does not edit" in result["msg"]
+
+
+def test_netplan_without_the_device_in_its_files_is_refused(host, netplan_host, run_in_process):
+    (netplan_host / "50-cloud-init.yaml").write_text("network:\n  ethernets:\n    eth1: {addresses: [10.0.0.1/24]}\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "netplan device eth0 is in none of the files" in result["msg"] and writes(host) == []

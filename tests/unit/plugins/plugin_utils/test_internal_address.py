@@ -1,5 +1,7 @@
 """Pre-flight planning of a rolling internal-address change."""
 
+import json
+
 import pytest
 
 from ansible_collections.dualstack.redis.plugins.filter.internal_address_plan import FilterModule
@@ -14,10 +16,14 @@ def node(node_id, address, ok=True, external=None):
 NODES = [node(1, "10.0.0.11", external=["10.0.0.11", "2001:db8::11"]), node(2, "10.0.0.12"), node(3, "10.0.0.13")]
 
 
-def request(host, new, node_id=None, connected="auto"):
+def request(host, new, node_id=None, connected="auto", journal=None):
     if connected == "auto":
         connected = int(host[-1])
-    return {"host": host, "node": node_id, "connected": connected, "new": new}
+    return {"host": host, "node": node_id, "connected": connected, "new": new, "journal": journal}
+
+
+def record(node_id=2, old="10.0.0.12", new="10.0.1.12", external=()):
+    return json.dumps({"node": node_id, "old": old, "new": new, "external_before": list(external)})
 
 
 def test_plan_for_all_three_nodes():
@@ -25,7 +31,8 @@ def test_plan_for_all_three_nodes():
     assert plan["problems"] == []
     assert plan["hosts"]["re1"] == {"node": 1, "old": "10.0.0.11", "new": "10.0.1.11", "action": "change", "delegate": "re2",
                                     "external_before": ["10.0.0.11", "2001:db8::11"],
-                                    "external_after": ["10.0.1.11", "2001:db8::11"]}
+                                    "external_after": ["10.0.1.11", "2001:db8::11"], "node_ok": True,
+                                    "cluster_address": "10.0.0.11"}
     assert plan["hosts"]["re2"]["delegate"] == "re1" and plan["hosts"]["re2"]["external_after"] is None
     assert plan["hosts"]["re3"]["delegate"] == "re1"
 
@@ -92,3 +99,74 @@ def test_node_ids_that_are_not_whole_numbers_are_named(given):
 def test_unusable_new_addresses_follow_the_module_rule(new, words):
     problems = plan_internal_addresses(NODES, [request("re1", new), request("re2", None)])["problems"]
     assert len(problems) == 1 and words in problems[0]
+
+
+# --- an interrupted change, recorded on its node ---------------------------------------------------------
+
+@pytest.mark.parametrize("cluster_address", ["10.0.0.12", "10.0.1.12"])
+def test_an_interrupted_node_may_be_down_and_is_resumed_from_its_record(cluster_address):
+    nodes = [node(1, "10.0.0.11"), node(2, cluster_address, ok=False, external=["10.0.1.12"]), node(3, "10.0.0.13")]
+    # rladmin failed on the stopped node (connected None); the record says which node it is.
+    resumed = request("re2", "10.0.1.12", connected=None, journal=record(external=["10.0.0.12", "2001:db8::12"]))
+    reqs = [request("re1", "10.0.1.11"), resumed, request("re3", None)]
+    plan = plan_internal_addresses(nodes, reqs)
+    assert plan["problems"] == []
+    step = plan["hosts"]["re2"]
+    assert step["action"] == "resume" and step["node"] == 2 and (step["old"], step["new"]) == ("10.0.0.12", "10.0.1.12")
+    # external addresses as they were before the interrupted run, not as the cluster has them now
+    assert step["external_before"] == ["10.0.0.12", "2001:db8::12"]
+    assert step["external_after"] == ["10.0.1.12", "2001:db8::12"]
+    assert step["node_ok"] is False and step["cluster_address"] == cluster_address and step["delegate"] == "re1"
+    assert plan["hosts"]["re1"]["action"] == "change"
+
+
+def test_the_new_address_may_be_left_out_when_resuming():
+    nodes = [node(1, "10.0.0.11"), node(2, "10.0.0.12", ok=False)]
+    plan = plan_internal_addresses(nodes, [request("re1", None), request("re2", None, connected=None, journal=record())])
+    assert plan["problems"] == [] and plan["hosts"]["re2"]["action"] == "resume"
+
+
+def test_a_finished_node_with_its_record_left_is_resumed_not_skipped():
+    nodes = [node(1, "10.0.0.11"), node(2, "10.0.1.12"), node(3, "10.0.0.13")]
+    plan = plan_internal_addresses(nodes, [request("re1", None), request("re2", "10.0.1.12", journal=record()), request("re3", None)])
+    assert plan["problems"] == []
+    assert plan["hosts"]["re2"]["action"] == "resume" and plan["hosts"]["re2"]["node_ok"] is True
+    assert plan["hosts"]["re2"]["cluster_address"] == "10.0.1.12"
+
+
+DOWN_2 = [node(1, "10.0.0.11"), node(2, "10.0.0.12", ok=False), node(3, "10.0.0.13")]
+DOWN_2_AND_1 = [node(1, "10.0.0.11", ok=False), node(2, "10.0.0.12", ok=False), node(3, "10.0.0.13")]
+
+
+@pytest.mark.parametrize("nodes, requests, fragment", [
+    # only the node with the record may be down
+    ([node(1, "10.0.0.11", ok=False), node(2, "10.0.0.12", ok=False), node(3, "10.0.0.13")],
+     [request("re1", None, connected=None), request("re2", None, connected=None, journal=record()), request("re3", None)],
+     "the cluster is not healthy: node 1 (DOWN"),
+    # two records: two nodes out at once
+    (DOWN_2_AND_1, [request("re1", None, journal=record(1, "10.0.0.11", "10.0.1.11")), request("re2", None, journal=record())],
+     "interrupted changes are recorded on more than one node (re1, re2)"),
+    (DOWN_2, [request("re1", None), request("re2", "10.0.1.99", journal=record())],
+     "re2: internal_address_new is 10.0.1.99 but node 2's change to 10.0.1.12 was interrupted"),
+    (NODES, [request("re1", None), request("re2", None, journal=record(old="10.0.0.50", new="10.0.1.50"))],
+     "re2: node 2's internal address is 10.0.0.12, neither the old (10.0.0.50) nor the new (10.0.1.50)"),
+    (DOWN_2, [request("re1", None), request("re2", None, node_id=3, connected=None, journal=record())],
+     "re2: redis_enterprise_node_id is 3 but its record of an interrupted change is for node 2"),
+    (NODES, [request("re1", None), request("re2", None, journal="{not json\r\n")], "re2: its record of an interrupted change cannot be used: not JSON"),
+    (NODES, [request("re1", None), request("re2", None, journal="[]")], "not a JSON object"),
+    (NODES, [request("re1", None), request("re2", None, journal=record(new="fd00::12"))], "two addresses of one family"),
+    (NODES, [request("re1", None), request("re2", None, journal=json.dumps({"node": "2", "old": "10.0.0.12", "new": "10.0.1.12",
+                                                                            "external_before": "10.0.0.12"}))],
+     "external_before must be a list of addresses"),
+    (NODES, [request("re1", None), request("re2", None, journal="")], "not JSON"),
+])
+def test_records_that_cannot_be_used(nodes, requests, fragment):
+    problems = plan_internal_addresses(nodes, requests)["problems"]
+    assert any(fragment in problem for problem in problems), problems
+
+
+def test_a_stale_record_is_ignored_once_the_node_is_ok_at_its_old_address():
+    """A failed run was reported and the node put back by hand: it is planned as any other, to any address."""
+    plan = plan_internal_addresses(NODES, [request("re1", None), request("re2", "10.0.1.99", journal=record())])
+    assert plan["problems"] == []
+    assert plan["hosts"]["re2"]["action"] == "change" and plan["hosts"]["re2"]["new"] == "10.0.1.99"

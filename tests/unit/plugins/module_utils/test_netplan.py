@@ -1,0 +1,65 @@
+"""netplan's YAML: the device id, its addresses, this collection's file and the removal of one list item."""
+
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ansible_collections.dualstack.redis.plugins.module_utils import _netplan as netplan
+
+
+def test_netplan_id_from_networkd_or_networkmanager():
+    assert netplan.netplan_id("/run/systemd/network/10-netplan-eth0.network") == "eth0"
+    assert netplan.netplan_id("/run/systemd/network/10-netplan-bond0.100.network") == "bond0.100"
+    assert netplan.netplan_id(None, "netplan-enp1s0") == "enp1s0"
+    assert netplan.netplan_id("/etc/systemd/network/10-eth0.network", "Wired connection 1") is None
+
+
+def test_device_and_addresses_in_any_device_type():
+    doc = yaml.safe_load("network:\n  bonds:\n    bond0:\n      addresses: [10.0.0.1/24, {'10.0.0.2/24': {label: x}}, 7]\n")
+    assert netplan.device(doc, "bond0")[0] == "bonds"
+    assert netplan.addresses(doc, "bond0") == ["10.0.0.1/24", "10.0.0.2/24"]
+    assert netplan.addresses(doc, "eth0") == [] and netplan.device(None, "eth0") == (None, None)
+    assert netplan.addresses({"network": "x"}, "eth0") == []
+
+
+def test_dropin_parses_back_and_quotes_the_id():
+    text = netplan.dropin("ethernets", 'we"ird', ["10.0.0.21/24", "fd00::21/64"])
+    doc = yaml.safe_load(text)
+    assert doc == {"network": {"version": 2, "ethernets": {'we"ird': {"addresses": ["10.0.0.21/24", "fd00::21/64"]}}}}
+    assert netplan.dropin("ethernets", "eth0", []) is None
+
+
+ADDRESSES = st.lists(st.sampled_from(["10.0.0.11/24", "10.0.0.12/24", "110.0.0.11/24", "fd00::11/64", "fd00::111/64"]),
+                     min_size=1, max_size=4, unique=True)
+
+
+def render(style, values):
+    quote = {"plain": "%s", "double": '"%s"', "single": "'%s'"}
+    if style[0] == "block":
+        items = "".join("        - %s%s\n" % (quote[style[1]] % v, "  # note" if i == 0 else "") for i, v in enumerate(values))
+        return "network:\n  version: 2\n  ethernets:\n    eth0:\n      addresses:\n" + items + "      dhcp4: false\n"
+    return "network: {ethernets: {eth0: {addresses: [%s], dhcp4: false}}}\n" % ", ".join(quote[style[1]] % v for v in values)
+
+
+@given(st.tuples(st.sampled_from(["block", "flow"]), st.sampled_from(["plain", "double", "single"])), ADDRESSES, st.data())
+def test_one_candidate_removes_exactly_the_item(style, values, data):
+    text = render(style, values)
+    doc = yaml.safe_load(text)
+    gone = data.draw(st.sampled_from(values))
+    wanted = netplan.without(doc, "eth0", lambda value: value == gone)
+    good = [c for c in netplan.removal_candidates(text, gone) if _parses_to(c, wanted)]
+    assert good, text
+    # the kept edit only took characters out (and said "[]" where a block list became empty)
+    assert _subsequence(good[0].replace("addresses: []", "addresses:"), text)
+
+
+def _parses_to(text, wanted):
+    try:
+        return yaml.safe_load(text) == wanted
+    except yaml.YAMLError:
+        return False
+
+
+def _subsequence(small, big):
+    chars = iter(big)
+    return all(char in chars for char in small)
