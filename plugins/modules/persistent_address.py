@@ -481,7 +481,9 @@ class NetplanPlan:
                         chosen[name] = os.path.join(directory, name)
         chosen.setdefault(netplan.DROPIN, self.dropin)
         for name in sorted(chosen):
-            path = chosen[name]
+            # a symlinked file is read and changed where it points (the link stays a link); outside /etc/netplan that
+            # is refused when it would be edited
+            path = chosen[name] if name == netplan.DROPIN else os.path.realpath(chosen[name])
             text = files.read_text(module, path)
             self.before[path] = self.texts[path] = text
             self.docs[path] = self._load(path, text) if text is not None else None

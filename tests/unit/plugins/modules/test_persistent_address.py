@@ -334,3 +334,16 @@ def test_netplan_without_the_device_in_its_files_is_refused(host, netplan_host, 
     (netplan_host / "50-cloud-init.yaml").write_text("network:\n  ethernets:\n    eth1: {addresses: [10.0.0.1/24]}\n")
     failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
     assert failed and "netplan device eth0 is in none of the files" in result["msg"] and writes(host) == []
+
+
+def test_netplan_edits_a_symlinked_file_where_it_points_and_keeps_the_link(host, netplan_host, run_in_process):
+    real = netplan_host / "shared"
+    real.mkdir()
+    (real / "base.yaml").write_text(BASE_YAML)
+    link = netplan_host / "50-cloud-init.yaml"
+    link.unlink()
+    link.symlink_to(real / "base.yaml")
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, result["msg"]
+    assert link.is_symlink() and "198.18.50.11" not in (real / "base.yaml").read_text()
