@@ -28,7 +28,7 @@ TARGET_NOTICE = 1.5
 FLOOR_PLAYBOOK = """- hosts: all
   gather_facts: false
   tasks:
-""" + "".join("    - ansible.builtin.ping:\n" for _ in range(10))
+""" + "    - ansible.builtin.ping:\n" * 10
 
 
 def molecule(*args):
