@@ -394,8 +394,8 @@ class IfupdownPlan:
             if here:
                 return
             mine = self._stanzas(family)
-            anchor = ([item for item in mine if like and item[1].address() and persist.same_address(item[1].address(), like)]
-                      or mine or self._stanzas())
+            holding_like = [item for item in mine if like and item[1].address() and persist.same_address(item[1].address(), like)]
+            anchor = holding_like or mine or self._stanzas()
             if not anchor:
                 raise persist.PersistError("ifupdown brought %s up but no 'iface %s' stanza is in %s or the files it includes"
                                            % (self.interface, self.interface, IFUPDOWN_INTERFACES))

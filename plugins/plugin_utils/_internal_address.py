@@ -86,11 +86,14 @@ def plan_internal_addresses(nodes, requests, delegate=None):
         except ValueError as exc:
             problems.append("%s: its record of an interrupted change cannot be used: %s; finish or undo that change by hand, "
                             "then remove the record (internal_address_journal)" % (request["host"], exc))
-    # A record is stale once its node is OK at its old address again (a failed run was reported and the node put
-    # back by hand, or rolled back): that node is planned as any other.
-    journals = {host: record for host, record in journals.items()
-                if record["node"] not in by_id or not by_id[record["node"]]["ok"]
-                or _ip(by_id[record["node"]]["address"]) != _ip(record["old"])}
+
+    def live(record):
+        """A record is stale once its node is OK at its old address again (a failed run was reported and the node
+        put back by hand): that node is planned as any other."""
+        node = by_id.get(record["node"])
+        return node is None or not node["ok"] or _ip(node["address"]) != _ip(record["old"])
+
+    journals = {host: record for host, record in journals.items() if live(record)}
     if len(journals) > 1:
         problems.append("interrupted changes are recorded on more than one node (%s); only one node may be out at a time: "
                         "finish them by hand, then remove their records (internal_address_journal)" % ", ".join(sorted(journals)))
