@@ -355,14 +355,29 @@ class NetworkManagerPlan:
             self.host.ip.run([self.host.nmcli] + self.argv[1:])
 
 
-class IfupdownPlan:
+class TextPlan:
+    """Files read (``before``), their planned texts (``texts``; None removes a file) and the order they were read in;
+    what changed, and its diff."""
+
+    def __init__(self):
+        self.texts = {}     # path -> text as planned
+        self.before = {}    # path -> text as read (None: no such file)
+        self.order = []     # paths in the stack's reading order
+
+    def files(self):
+        return [path for path in self.order if self.texts[path] != self.before[path]]
+
+    def diff(self):
+        return [dict(before=json_safe(self.before[path] or ""), after=json_safe(self.texts[path] or ""), before_header=path,
+                     after_header=path) for path in self.files()]
+
+
+class IfupdownPlan(TextPlan):
     """The edits of ifupdown's files: /etc/network/interfaces and the files it includes."""
 
     def __init__(self, interface):
+        TextPlan.__init__(self)
         self.interface = interface
-        self.texts = {}     # path -> text as planned
-        self.before = {}    # path -> text as read
-        self.order = []     # paths in ifupdown's reading order
 
     def _read(self, module):
         def walk(path):
@@ -441,29 +456,23 @@ class IfupdownPlan:
     def commands(self):
         return []
 
-    def files(self):
-        return [path for path in self.order if self.texts[path] != self.before[path]]
-
-    def diff(self):
-        return [dict(before=json_safe(self.before[path]), after=json_safe(self.texts[path]), before_header=path, after_header=path)
-                for path in self.files()]
-
     def run(self, module, ran):
         for path in self.files():
             files.write_text(module, path, self.texts[path], backup=module.params["backup"])
 
 
-class NetplanPlan:
+class NetplanPlan(TextPlan):
     """The edits of netplan's YAML: this collection's own file under /etc/netplan, and items taken out of the
     administrator's files there; then ``netplan generate``, every file put back when it fails."""
 
     def __init__(self, host, interface):
+        TextPlan.__init__(self)
         self.host = host
         link = host.networkd_link(interface) or {}
         device = host.nm_device(interface)
         self.id = netplan.netplan_id(link.get("NETWORK_FILE"), device[1] if device else None)
         self.dropin = os.path.join(NETPLAN_ETC, netplan.DROPIN)
-        self.before, self.texts, self.docs, self.order = {}, {}, {}, []
+        self.docs = {}
         self.argv = []
 
     def _read(self, module):
@@ -535,13 +544,6 @@ class NetplanPlan:
 
     def commands(self):
         return [self.argv] if self.argv else []
-
-    def files(self):
-        return [path for path in self.order if self.texts[path] != self.before[path]]
-
-    def diff(self):
-        return [dict(before=json_safe(self.before[path] or ""), after=json_safe(self.texts[path] or ""), before_header=path,
-                     after_header=path) for path in self.files()]
 
     def _write(self, module, path, text):
         if text is None:
