@@ -50,6 +50,14 @@ class Ip:
         except iproute.IprouteError as exc:
             raise CommandFailed(str(exc))
 
+    def routes(self, interface):
+        """The IPv4 routes through ``interface`` (``ip -j -4 route show dev IF``), for plan_absent; raises CommandFailed."""
+        out = self.run(["ip", "-j", "-4", "route", "show", "dev", interface])
+        try:
+            return iproute.parse_routes(out)
+        except iproute.IprouteError as exc:
+            raise CommandFailed(str(exc))
+
     def promote_values(self, interface):
         """``net.ipv4.conf.{all,<interface>}.promote_secondaries`` as read (empty when sysctl cannot say)."""
         try:

@@ -48,8 +48,20 @@ def parse_addresses(text):
                 secondary=bool(info.get("secondary")),
                 tentative=bool(info.get("tentative")),
                 dadfailed=bool(info.get("dadfailed")),
+                noprefixroute=bool(info.get("noprefixroute")),
             ))
     return found
+
+
+def parse_routes(text):
+    """``ip -j -4 route show dev IF`` -> list of {dst, prefsrc, metric} (dst as printed: ``default`` or a network)."""
+    try:
+        routes = json.loads(text or "[]")
+    except ValueError as exc:
+        raise IprouteError("cannot read ip -j route show output: %s" % exc)
+    if not isinstance(routes, list) or not all(isinstance(r, dict) for r in routes):
+        raise IprouteError("ip -j route show printed JSON that is not a list of routes: %.200r" % (text,))
+    return [dict(dst=str(r.get("dst", "")), prefsrc=r.get("prefsrc"), metric=int(r.get("metric") or 0)) for r in routes]
 
 
 def normalize_address(value, name):
@@ -149,6 +161,7 @@ def predict(addresses, commands):
             secondary=secondary,
             tentative=False,  # the prediction is the state once duplicate address detection passed
             dadfailed=False,
+            noprefixroute=False,
         ))
     return predicted
 
@@ -163,19 +176,27 @@ def plan_present(addresses, address, interface, prefix_length):
     return [["ip", "addr", "add", "%s/%d" % (ipaddress.ip_address(address).compressed, prefix_length), "dev", interface]]
 
 
-def plan_absent(addresses, address, promote_values, interface=None):
+def plan_absent(addresses, address, promote_values, interface=None, routes=None):
     """(argv lists, needs_promote) to remove ``address`` (only from ``interface``, when given).
 
     Deleting an interface's primary IPv4 address also deletes its secondary addresses of the same subnet
     unless ``net.ipv4.conf.<if>.promote_secondaries`` (or ``.all.``) is 1. ``promote_values`` is the
     list of those two values as read; when a secondary would be lost, the plan first sets the
     interface's value to 1 and says so.
+
+    The kernel then promotes the first secondary of the subnet, and gives it the subnet's route unless it is
+    flagged ``noprefixroute`` (NetworkManager adds its addresses so, with routes of its own; it flags an address
+    it had applied when ``ip`` binds it again). The deleted primary's routes go with it, so such a promoted
+    address would be left without a route to its own subnet, and the host unreachable there. With ``routes``
+    (``parse_routes`` of the interface), the plan then ends by giving it that route, with the metric of the one
+    that goes.
     """
     there = find(addresses, address)
     if there is None or (interface is not None and there["interface"] != interface):
         return [], False
     commands = []
     needs_promote = False
+    promoted = None
     if there["family"] == "ipv4" and not there["secondary"]:
         network = ipaddress.ip_network("%s/%d" % (there["address"], there["prefix_length"]), strict=False)
         ipv4_here = [a for a in addresses if a["interface"] == there["interface"] and a["family"] == "ipv4"]
@@ -183,5 +204,12 @@ def plan_absent(addresses, address, promote_values, interface=None):
         if siblings and "1" not in [str(v).strip() for v in promote_values]:
             needs_promote = True
             commands.append(["sysctl", "-q", "-w", "%s=1" % promote_key(there["interface"])])
+        promoted = siblings[0] if siblings else None
     commands.append(["ip", "addr", "del", "%s/%d" % (there["address"], there["prefix_length"]), "dev", there["interface"]])
+    if promoted is not None and promoted.get("noprefixroute") and routes is not None:
+        own = [r for r in routes if r["dst"] == str(network) and r["prefsrc"] == promoted["address"]]
+        lost = [r["metric"] for r in routes if r["dst"] == str(network) and r["prefsrc"] == there["address"]]
+        if not own:
+            commands.append(["ip", "route", "replace", str(network), "dev", there["interface"], "proto", "kernel", "scope", "link",
+                             "src", promoted["address"], "metric", str(lost[0] if lost else 0)])
     return commands, needs_promote

@@ -72,6 +72,14 @@ class Rladmin:
         except rl.RladminError as exc:
             raise RladminFailed(str(exc), stdout=out)
 
+    def overview(self):
+        """``rladmin status`` (every section in one call) -> (nodes, shards, endpoints), parsed."""
+        out = self.call([self.path, "status"])
+        try:
+            return rl.parse_status_nodes(out), rl.parse_table(out, "SHARDS"), rl.parse_table(out, "ENDPOINTS")
+        except rl.RladminError as exc:
+            raise RladminFailed(str(exc), stdout=out)
+
     def table(self, words, title):
         """``rladmin status <words>`` read as the table under ``title:``."""
         out = self.call([self.path, "status"] + list(words))

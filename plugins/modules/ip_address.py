@@ -18,7 +18,11 @@ description:
   - Removing an interface's primary IPv4 address also deletes the secondary addresses of its subnet unless
     the kernel promotes them. Before such a removal the module sets C(net.ipv4.conf.<if>.promote_secondaries)
     to 1 when neither it nor C(.all.) is, and with O(keep) it fails unless that address is still bound
-    to an UP interface afterwards.
+    to an UP interface afterwards. When the secondary the kernel promotes is flagged C(noprefixroute) (NetworkManager
+    binds its addresses so and routes them itself; it flags an address it had applied when C(ip) binds it again),
+    the kernel gives it no route, and the removed primary's routes go with it: the module then adds the subnet's
+    route for it (C(ip route replace NET dev IF proto kernel scope link src A metric M), M the metric of the route
+    that went), so the host stays reachable on its subnet.
   - An IPv6 address is not used by the kernel until duplicate address detection (DAD) passed. With
     O(state=present) the module waits up to O(dad_timeout) seconds for it, and fails when DAD fails (another
     host on the link has the address; the kernel then keeps it as C(dadfailed) and never uses it).
@@ -185,12 +189,14 @@ def main():
             commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
             where = dict(interface=interface, prefix_length=prefix_length)
         else:
-            promote = ip.promote_values(here["interface"]) if here is not None and here["family"] == "ipv4" else []
-            commands, _needs = iproute.plan_absent(addresses, params["address"], promote, interface)
+            ipv4 = here is not None and here["family"] == "ipv4"
+            promote = ip.promote_values(here["interface"]) if ipv4 else []
+            routes = ip.routes(here["interface"]) if ipv4 else None
+            commands, _needs = iproute.plan_absent(addresses, params["address"], promote, interface, routes)
             where = here if here is not None and interface in (None, here["interface"]) else None
             if params["keep"] is not None:
                 ip_module.check_keep(addresses, commands, params)
-    except iproute.IprouteError as exc:
+    except (iproute.IprouteError, ip_module.CommandFailed) as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
 
     result = dict(changed=bool(commands), commands=commands,

@@ -16,7 +16,9 @@ description:
     A named O(method) must be the stack that manages the interface.
   - V(networkmanager) edits the profile active on the interface with C(nmcli connection modify CONN
     +ipv4.addresses A/P) (C(-) to remove, C(ipv6.addresses) for IPv6); NetworkManager writes its own keyfile.
-    The running device is changed with C(ip), not by re-applying the profile, so that no connection drops.
+    The running device is changed with C(ip), not by re-applying the profile (C(nmcli device reapply) and
+    C(nmcli device modify) also remove addresses NetworkManager did not add, such as a keepalived address), so that
+    no connection drops; the subnet's route follows a promoted address as M(dualstack.redis.ip_address) describes.
   - V(networkd) writes the addresses it adds into the drop-in
     C(/etc/systemd/network/<network file>.d/60-dualstack-redis.conf) (C([Network]) C(Address=A/P)); removing
     an address takes it out of that drop-in or out of the C(.network) file itself (its C(Address=) line in
@@ -583,8 +585,9 @@ def runtime_plan(ip, addresses, params, interface, prefix_length):
     here = iproute.find(addresses, params["address"])
     runtime = []
     if here is not None:
-        promote = ip.promote_values(interface) if here["family"] == "ipv4" else []
-        runtime, _needs = iproute.plan_absent(addresses, params["address"], promote, interface)
+        ipv4 = here["family"] == "ipv4"
+        promote = ip.promote_values(interface) if ipv4 else []
+        runtime, _needs = iproute.plan_absent(addresses, params["address"], promote, interface, ip.routes(interface) if ipv4 else None)
     if params["keep"] is not None:
         ip_module.check_keep(addresses, runtime, params)
     return runtime
@@ -653,7 +656,7 @@ def main():
         else:
             plan = NetworkManagerPlan(host, interface)
             plan.plan(module, params["state"], address, prefix_length)
-    except (iproute.IprouteError, persist.PersistError, ifupdown.IfupdownError) as exc:
+    except (iproute.IprouteError, persist.PersistError, ifupdown.IfupdownError, ip_module.CommandFailed) as exc:
         module.fail_json(msg=str(exc), **result)
 
     result["files"] = plan.files()

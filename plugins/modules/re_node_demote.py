@@ -9,8 +9,8 @@ short_description: Move primary shards, endpoints and the cluster master role of
 version_added: 0.1.0
 description:
   - Runs C(rladmin node <id> enslave demote_node) only when the node still is the cluster master or
-    holds primary shards or endpoints (read with C(rladmin status nodes), C(rladmin status shards node <id>)
-    and C(rladmin status endpoints node <id>)), so a second run changes nothing.
+    holds primary shards or endpoints (read with one C(rladmin status), whose CLUSTER NODES, SHARDS and ENDPOINTS
+    sections say so), so a second run changes nothing.
   - This is the first step of Redis's documented procedure for changing a node's internal address.
 author:
   - dualstack.redis maintainers (@dualstack)
@@ -76,14 +76,12 @@ from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as
 
 
 def holdings(rladmin, node_id):
-    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now; raises RladminFailed."""
-    nodes = rladmin.nodes()
+    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now (one ``rladmin status``); raises RladminFailed."""
+    nodes, shards, endpoints = rladmin.overview()
     try:
         rl.find_node(nodes, node_id)
     except rl.RladminError as exc:
         raise re_module.RladminFailed(str(exc))
-    shards = rladmin.table(["shards", "node", str(node_id)], "SHARDS")
-    endpoints = rladmin.table(["endpoints", "node", str(node_id)], "ENDPOINTS")
     return nodes, rl.demote_reasons(node_id, nodes, shards, endpoints)
 
 

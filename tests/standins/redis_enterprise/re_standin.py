@@ -6,7 +6,8 @@ runs in every node container; the cluster's state is one JSON file on a director
 share (a bind mount), changed under an exclusive lock.
 
 What it reproduces:
-- ``rladmin`` (``/opt/redislabs/bin/rladmin`` runs ``re_standin.py rladmin``): ``status nodes [extra all]
+- ``rladmin`` (``/opt/redislabs/bin/rladmin`` runs ``re_standin.py rladmin``): ``status`` (the CLUSTER NODES,
+  DATABASES, ENDPOINTS and SHARDS sections), ``status nodes [extra all]
   [sort COLUMN] [issues_only]``, ``status shards [node ID]``, ``status endpoints [node ID]``, ``info node
   [ID]``, ``cluster master``, ``node ID addr set IP``, ``node ID external_addr add|set|remove IP...``,
   ``node ID enslave [demote_node] [retry_timeout_seconds S]``; the global ``-y`` flag; the documented
@@ -219,6 +220,20 @@ def status_endpoints(cluster, only):
     return "ENDPOINTS:\n" + table(columns, rows)
 
 
+def status_databases(cluster):
+    columns = ["DB:ID", "NAME", "TYPE", "STATUS", "SHARDS", "PLACEMENT", "REPLICATION", "PERSISTENCE", "ENDPOINT"]
+    dbs = sorted({s["db"] for s in cluster.data["shards"]})
+    rows = [["db:%d" % db, "db%d" % db, "redis", "active", sum(s["db"] == db and s["role"] == "master" for s in cluster.data["shards"]),
+             "dense", "enabled", "disabled", "redis-%d.cluster.local:%d" % (12000 + db, 12000 + db)] for db in dbs]
+    return "DATABASES:\n" + table(columns, rows)
+
+
+def status_all(cluster, me):
+    """``rladmin status``: every section, in rladmin's order, a blank line between them."""
+    return "\n\n".join([status_nodes(cluster, me, []), status_databases(cluster), status_endpoints(cluster, None),
+                        status_shards(cluster, None)])
+
+
 def info_node(cluster, only):
     blocks = []
     for key in sorted(cluster.data["nodes"], key=int):
@@ -309,6 +324,8 @@ def rladmin(argv):
             raise RladminError("ERROR: This node is not part of a cluster")
         if not cluster.ok(me):
             raise RladminError("ERROR: Cannot connect to the cluster: the local node (node:%d) services are not running" % me)
+        if args == ["status"]:
+            return status_all(cluster, me)
         if args[:2] == ["status", "nodes"]:
             return status_nodes(cluster, me, args[2:])
         only = int(args[3]) if len(args) >= 4 and args[2] == "node" else None

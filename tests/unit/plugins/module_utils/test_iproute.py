@@ -12,7 +12,7 @@ def test_parse_and_up_addresses():
     addresses = iproute.parse_addresses(IP_JSON)
     assert iproute.find(addresses, "198.18.50.21") == {"interface": "eth0", "up": True, "address": "198.18.50.21",
                                                        "prefix_length": 24, "family": "ipv4", "secondary": True,
-                                                       "tentative": False, "dadfailed": False}
+                                                       "tentative": False, "dadfailed": False, "noprefixroute": False}
     assert iproute.up_addresses(addresses) == ["127.0.0.1", "::1", "198.18.50.11", "198.18.50.21", "fd00:50::11"]
     assert iproute.find(addresses, "10.9.9.9")["up"] is False
     assert iproute.find(addresses, "FD00:50:0::11")["interface"] == "eth0"
@@ -61,6 +61,48 @@ def test_absent_of_a_secondary_or_ipv6_or_missing():
     assert iproute.plan_absent(addresses, "198.18.50.99", ["0", "0"]) == ([], False)
 
 
+def _owned(addresses, address):
+    return [dict(a, noprefixroute=True) if a["address"] == address else a for a in addresses]
+
+
+ROUTE_TO_21 = ["ip", "route", "replace", "198.18.50.0/24", "dev", "eth0", "proto", "kernel", "scope", "link", "src", "198.18.50.21"]
+
+
+@pytest.mark.parametrize("routes, expected", [
+    # the old primary's route goes with it; the promoted noprefixroute address gets one with the same metric
+    ('[{"dst": "198.18.50.0/24", "prefsrc": "198.18.50.11", "metric": 100}, {"dst": "default", "gateway": "198.18.50.1"}]',
+     ROUTE_TO_21 + ["metric", "100"]),
+    ('[{"dst": "198.18.50.0/24", "prefsrc": "198.18.50.11"}]', ROUTE_TO_21 + ["metric", "0"]),
+    ("[]", ROUTE_TO_21 + ["metric", "0"]),
+    # it has its own route already (NetworkManager added both): nothing to add
+    ('[{"dst": "198.18.50.0/24", "prefsrc": "198.18.50.11", "metric": 100}, {"dst": "198.18.50.0/24", "prefsrc": "198.18.50.21", "metric": 100}]',
+     None),
+])
+def test_absent_of_a_primary_routes_a_promoted_noprefixroute_address(routes, expected):
+    addresses = _owned(iproute.parse_addresses(IP_JSON), "198.18.50.21")
+    commands, _needs = iproute.plan_absent(addresses, "198.18.50.11", ["1", "0"], routes=iproute.parse_routes(routes))
+    assert commands[0] == ["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"]
+    assert commands[1:] == ([expected] if expected else [])
+
+
+def test_absent_adds_no_route_for_a_plain_promoted_address_a_secondary_or_without_routes_read():
+    addresses = iproute.parse_addresses(IP_JSON)
+    assert iproute.plan_absent(addresses, "198.18.50.11", ["1", "0"], routes=[]) == (
+        [["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"]], False)  # the kernel routes it
+    owned = _owned(addresses, "198.18.50.21")
+    assert iproute.plan_absent(owned, "198.18.50.11", ["1", "0"]) == ([["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"]], False)
+    assert iproute.plan_absent(owned, "198.18.50.21", ["1", "0"], routes=[]) == (
+        [["ip", "addr", "del", "198.18.50.21/24", "dev", "eth0"]], False)
+
+
+def test_parse_routes_refuses_what_is_not_a_route_list():
+    assert iproute.parse_routes("") == []
+    with pytest.raises(iproute.IprouteError, match="not a list of routes"):
+        iproute.parse_routes('{"dst": "default"}')
+    with pytest.raises(iproute.IprouteError, match="cannot read"):
+        iproute.parse_routes("[{")
+
+
 ETH0 = ["198.18.50.11/24 dev eth0", "198.18.50.21/24 dev eth0", "fd00:50::11/64 dev eth0"]
 
 
@@ -79,12 +121,12 @@ def test_predict_follows_the_plan_and_leaves_the_input_alone():
     added = iproute.predict(addresses, iproute.plan_present(addresses, "198.18.50.31", "eth0", 24))
     assert iproute.find(added, "198.18.50.31") == {"interface": "eth0", "up": True, "address": "198.18.50.31",
                                                    "prefix_length": 24, "family": "ipv4", "secondary": True,
-                                                   "tentative": False, "dadfailed": False}
+                                                   "tentative": False, "dadfailed": False, "noprefixroute": False}
     assert iproute.interface_lines(added, "eth0") == ETH0[:2] + ["198.18.50.31/24 dev eth0"] + ETH0[2:]
     on_down = iproute.predict(addresses, iproute.plan_present(addresses, "fd00:9::9", "eth1", 64))
     assert iproute.find(on_down, "fd00:9::9") == {"interface": "eth1", "up": False, "address": "fd00:9::9",
                                                   "prefix_length": 64, "family": "ipv6", "secondary": False,
-                                                  "tentative": False, "dadfailed": False}
+                                                  "tentative": False, "dadfailed": False, "noprefixroute": False}
     commands, needs = iproute.plan_absent(addresses, "198.18.50.11", ["0", "0"])
     assert needs   # the sysctl in the plan changes no address; the secondary stays
     assert iproute.interface_lines(iproute.predict(addresses, commands), "eth0") == ETH0[1:]

@@ -15,7 +15,7 @@ AFTER_DEL = IP_JSON.replace('{"family": "inet", "local": "198.18.50.11", "prefix
 
 @pytest.fixture
 def system(monkeypatch):
-    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None, "timeout": 30, "fail": None}
+    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None, "timeout": 30, "fail": None, "routes": "[]"}
 
     def run(argv, **kwargs):
         assert argv[0].startswith("/usr/sbin/") and kwargs["timeout"] == state["timeout"]
@@ -23,11 +23,13 @@ def system(monkeypatch):
         state["calls"].append(argv)
         if argv[1:] == ["-j", "addr", "show"]:
             return 0, state["ip"], ""
+        if argv[1:5] == ["-j", "-4", "route", "show"]:
+            return 0, state["routes"], ""
         if argv[0] == "sysctl" and argv[1] == "-n":
             return 0, state["sysctl"], ""
         if argv == state["fail"]:
             return 2, "", "RTNETLINK answers: Operation not permitted\n"
-        if argv[:3] in (["ip", "addr", "add"], ["ip", "addr", "del"]) or argv[0] == "sysctl":
+        if argv[:3] in (["ip", "addr", "add"], ["ip", "addr", "del"], ["ip", "route", "replace"]) or argv[0] == "sysctl":
             if state["after"] is not None and argv[0] == "ip":
                 state["ip"] = state["after"]
             return 0, "", ""
@@ -50,6 +52,25 @@ def test_present_again_changes_nothing(system, run_in_process):
     failed, result = run_in_process(ip_address, {"address": "198.18.50.21", "like": "198.18.50.11"})
     assert not failed and not result["changed"] and result["bound"]
     assert [c for c in system["calls"] if c[1] != "-j"] == []
+
+
+# NetworkManager's own address, bound again with ip after NetworkManager had applied it: flagged noprefixroute, so
+# the kernel gives it no route when it is promoted, and the old primary's route (NetworkManager's, metric 100) goes.
+NM_OWNED = IP_JSON.replace('"local": "198.18.50.21", "prefixlen": 24, "secondary": true}',
+                           '"local": "198.18.50.21", "prefixlen": 24, "secondary": true, "noprefixroute": true}')
+NM_ROUTES = '[{"dst": "198.18.50.0/24", "protocol": "kernel", "scope": "link", "prefsrc": "198.18.50.11", "metric": 100, "flags": []}]'
+
+
+def test_absent_gives_a_promoted_noprefixroute_address_its_route(system, run_in_process):
+    assert NM_OWNED.count("noprefixroute") == 1
+    system.update(ip=NM_OWNED, routes=NM_ROUTES, sysctl="1\n0\n", after=AFTER_DEL)
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed and result["changed"]
+    assert result["commands"] == [["ip", "addr", "del", "198.18.50.11/24", "dev", "eth0"],
+                                  ["ip", "route", "replace", "198.18.50.0/24", "dev", "eth0", "proto", "kernel", "scope", "link",
+                                   "src", "198.18.50.21", "metric", "100"]]
+    assert system["calls"][-2:] == [["ip", "route", "replace", "198.18.50.0/24", "dev", "eth0", "proto", "kernel", "scope", "link",
+                                     "src", "198.18.50.21", "metric", "100"], ["ip", "-j", "addr", "show"]]
 
 
 def test_absent_promotes_then_deletes_and_keeps(system, run_in_process):
@@ -158,7 +179,7 @@ def test_bad_input(system, run_in_process, args, message):
 # --- issue 13: refuse before running anything; the truth after a failed command ----------------------
 
 def reads_only(calls):
-    return all(c[1:] == ["-j", "addr", "show"] or c[:2] == ["sysctl", "-n"] for c in calls)
+    return all(c[1:] == ["-j", "addr", "show"] or c[1:5] == ["-j", "-4", "route", "show"] or c[:2] == ["sysctl", "-n"] for c in calls)
 
 
 @pytest.mark.parametrize("args, message", [

@@ -33,6 +33,8 @@ class FakeHost:
         self.calls.append(argv)
         if argv[:4] == ["ip", "-j", "addr", "show"]:
             return 0, self.ip_json(), ""
+        if argv[:4] == ["ip", "-j", "-4", "route"]:
+            return 0, "[]", ""
         if argv[:2] == ["sysctl", "-n"]:
             return 0, "1\n1\n", ""
         if argv[:3] == ["ip", "addr", "add"]:

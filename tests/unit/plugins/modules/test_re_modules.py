@@ -134,6 +134,15 @@ def test_refusals_write_nothing(rladmin, run_in_process, args, message):
 SHARDS_ON_1 = "SHARDS:\nDB:ID NAME ID NODE ROLE SLOTS USED_MEMORY STATUS\ndb:1 db1 redis:1 node:1 master 0-16383 2MB OK\n"
 NO_SHARDS = "SHARDS:\nDB:ID NAME ID NODE ROLE SLOTS USED_MEMORY STATUS\n"
 NO_ENDPOINTS = "ENDPOINTS:\nDB:ID NAME ID NODE ROLE SSL\n"
+# Another node's primary shard and endpoint: the node filter must leave them out.
+OTHERS = ("db:2 db2 redis:3 node:2 master 0-16383 2MB OK\n", "db:2 db2 endpoint:2:1 node:2 single No\n")
+DATABASES = ("DATABASES:\nDB:ID NAME TYPE STATUS SHARDS PLACEMENT REPLICATION PERSISTENCE ENDPOINT\n"
+             "db:1 db1 redis active 1 dense enabled disabled redis-12000.cluster.local:12000\n")
+
+
+def full_status(nodes, shards, endpoints):
+    """`rladmin status` with no arguments: every section, in rladmin's order."""
+    return "\n".join([nodes, DATABASES, endpoints + OTHERS[1], shards + OTHERS[0]])
 
 
 def test_demote_runs_when_needed_and_verifies(rladmin, run_in_process, monkeypatch):
@@ -144,12 +153,9 @@ def test_demote_runs_when_needed_and_verifies(rladmin, run_in_process, monkeypat
     def fake(argv, **kw):
         calls.append(argv)
         words = " ".join(argv[1:])
-        if words == "status nodes":
-            return 0, after if state["demoted"] else STATUS, ""
-        if words == "status shards node 1":
-            return 0, NO_SHARDS if state["demoted"] else SHARDS_ON_1, ""
-        if words == "status endpoints node 1":
-            return 0, NO_ENDPOINTS, ""
+        if words == "status":
+            return 0, (full_status(after, NO_SHARDS, NO_ENDPOINTS) if state["demoted"]
+                       else full_status(STATUS, SHARDS_ON_1, NO_ENDPOINTS)), ""
         if words == "-y node 1 enslave demote_node retry_timeout_seconds 30":
             state["demoted"] = True
             return 0, "Performing enslave_node action on node:1: 100%\nOK\n", ""
@@ -168,12 +174,8 @@ def test_demote_runs_when_needed_and_verifies(rladmin, run_in_process, monkeypat
 def test_demote_fails_when_node_still_holds_something(rladmin, run_in_process, monkeypatch):
     def fake(argv, **kw):
         words = " ".join(argv[1:])
-        if words == "status nodes":
-            return 0, STATUS, ""
-        if words == "status shards node 1":
-            return 0, SHARDS_ON_1, ""
-        if words == "status endpoints node 1":
-            return 0, NO_ENDPOINTS, ""
+        if words == "status":
+            return 0, full_status(STATUS, SHARDS_ON_1, NO_ENDPOINTS), ""
         return 0, "Performing enslave_node action on node:1: 100%\nOK\n", ""
 
     path = rladmin(FakeRladmin())
@@ -276,12 +278,8 @@ def test_failed_demotion_reads_the_node_again(rladmin, run_in_process, monkeypat
 
     def fake(argv, **kw):
         words = " ".join(argv[1:])
-        if words == "status nodes":
-            return 0, after if state["tried"] else STATUS, ""
-        if words == "status shards node 1":
-            return 0, SHARDS_ON_1, ""
-        if words == "status endpoints node 1":
-            return 0, NO_ENDPOINTS, ""
+        if words == "status":
+            return 0, full_status(after if state["tried"] else STATUS, SHARDS_ON_1, NO_ENDPOINTS), ""
         if words == "-y node 1 enslave demote_node":
             state["tried"] = True
             return 1, "ERROR: failover of redis:1 timed out\n", ""
