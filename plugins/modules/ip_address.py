@@ -20,7 +20,7 @@ description:
     to 1 when neither it nor C(.all.) is, and with O(keep) it fails unless that address is still bound
     to an UP interface afterwards. When the secondary the kernel promotes is flagged C(noprefixroute) (NetworkManager
     binds its addresses so and routes them itself; it flags an address it had applied when C(ip) binds it again),
-    the kernel gives it no route, and the removed primary's routes go with it: the module then adds the subnet's
+    the kernel gives it no route, and the removed primary's routes go with it; the module then adds the subnet's
     route for it (C(ip route replace NET dev IF proto kernel scope link src A metric M), M the metric of the route
     that went), so the host stays reachable on its subnet.
   - An IPv6 address is not used by the kernel until duplicate address detection (DAD) passed. With

@@ -1,0 +1,157 @@
+"""_resp (the standard-library Redis client) and _client_view (CLIENT INFO/LIST), against a real redis-server.
+(Here rather than in tests/unit: the stage that runs tests/cluster installs redis-server first.)
+
+The server is Debian's redis-server, started on loopback for this module (a random free port, IPv4 and IPv6, a
+password for the default user and an ACL user), as clients on a host meet it. Faults: a refused port, a server
+that is not Redis, one that accepts and never answers, one that closes mid-reply; all on loopback.
+"""
+
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ansible_collections.dualstack.redis.plugins.module_utils import _client_view as cv
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
+
+PASSWORD = "s3cret pass"  # (a space: the password travels as one bulk string)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = free_port()
+    work = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1 ::1", "--save", "", "--appendonly", "no",
+                             "--dir", str(work), "--requirepass", PASSWORD, "--user", "app", "on", ">apppass", "~*", "+@all"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        pytest.fail("redis-server did not listen within 10 s")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_connect_auth_and_client_info_over_each_family(server):
+    for host, family in (("127.0.0.1", "ipv4"), ("::1", "ipv6")):
+        conn, attempts = resp.connect(host, server, timeout=5)
+        try:
+            assert attempts == [] and conn.address == host and conn.family == family
+            with pytest.raises(resp.ReplyError) as denied:
+                conn.command("PING")
+            assert denied.value.code == "NOAUTH"
+            assert conn.command("AUTH", PASSWORD) == b"OK"
+            seen = cv.seen(conn.command("CLIENT", "INFO"))
+            assert seen["address"] == host and seen["family"] == family
+            # The CLIENT LIST fallback finds the same client by its id.
+            entry = cv.own_line(conn.command("CLIENT", "LIST"), conn.command("CLIENT", "ID"))
+            assert cv.seen(entry) == seen
+        finally:
+            conn.close()
+
+
+def test_acl_user_and_wrong_password(server):
+    conn, _attempts = resp.connect("127.0.0.1", server, timeout=5)
+    try:
+        assert conn.command("AUTH", "app", "apppass") == b"OK"
+        assert conn.command("ACL", "WHOAMI") == b"app"
+        with pytest.raises(resp.ReplyError) as wrong:
+            conn.command("AUTH", "app", "nope")
+        assert wrong.value.code == "WRONGPASS"
+    finally:
+        conn.close()
+
+
+def test_localhost_follows_getaddrinfo_order(server):
+    order = [sockaddr[0] for _family, sockaddr in resp.resolve("localhost", server)]
+    conn, _attempts = resp.connect("localhost", server, timeout=5)
+    try:
+        assert conn.address == order[0]
+    finally:
+        conn.close()
+
+
+def test_refused_names_every_address_tried():
+    port = free_port()
+    with pytest.raises(resp.RespError) as refused:
+        resp.connect("127.0.0.1", port, timeout=2)
+    assert refused.value.kind == "refused"
+    assert "127.0.0.1:%d" % port in str(refused.value) and "refused" in str(refused.value).lower()
+
+
+class OneShotServer:
+    """A loopback TCP server that answers the first connection with ``reply`` (then ``close``s it, or keeps it
+    open and silent); for what is not Redis."""
+
+    def __init__(self, reply, close=True, family=socket.AF_INET, host="127.0.0.1"):
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.bind((host, 0))
+        self.sock.listen(1)
+        self.port = self.sock.getsockname()[1]
+        self.reply, self.close, self.done = reply, close, threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        conn, _peer = self.sock.accept()
+        conn.recv(65536)
+        if self.reply:
+            conn.sendall(self.reply)
+        if self.close:
+            conn.close()
+        else:
+            self.done.wait(10)
+            conn.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("reply, kind, text", [
+    (b"HTTP/1.1 400 Bad Request\r\n\r\n", "protocol", "not a Redis server"),
+    (b"SSH-2.0-OpenSSH_9.2\r\n", "protocol", "not a Redis server"),
+    (b"$10\r\nabc", "closed", "in the middle of a reply"),
+    (b"", "closed", "closed the connection"),
+    (b"*2\r\n:1\r\n$x\r\n", "protocol", "is not a number"),
+])
+def test_not_redis_or_cut_short(reply, kind, text):
+    fake = OneShotServer(reply)
+    conn, _attempts = resp.connect("127.0.0.1", fake.port, timeout=2)
+    try:
+        with pytest.raises(resp.RespError) as failed:
+            conn.command("PING")
+        assert failed.value.kind == kind and text in str(failed.value)
+    finally:
+        conn.close()
+
+
+def test_a_server_that_never_answers_times_out():
+    fake = OneShotServer(b"", close=False)
+    conn, _attempts = resp.connect("127.0.0.1", fake.port, timeout=0.5)
+    start = time.monotonic()
+    try:
+        with pytest.raises(resp.RespError) as silent:
+            conn.command("PING")
+        assert silent.value.kind == "timeout" and time.monotonic() - start < 2
+    finally:
+        fake.done.set()
+        conn.close()
+
+
+def test_tls_context_refuses_a_missing_ca_file(tmp_path):
+    with pytest.raises(resp.RespError) as missing:
+        resp.tls_context(ca_path=os.path.join(str(tmp_path), "none.pem"))
+    assert missing.value.kind == "tls" and "none.pem" in str(missing.value)
