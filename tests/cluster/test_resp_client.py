@@ -155,3 +155,67 @@ def test_tls_context_refuses_a_missing_ca_file(tmp_path):
     with pytest.raises(resp.RespError) as missing:
         resp.tls_context(ca_path=os.path.join(str(tmp_path), "none.pem"))
     assert missing.value.kind == "tls" and "none.pem" in str(missing.value)
+
+
+# --- the module redis_endpoint_info, run the way Ansible runs it (ansible localhost -m ...) ------------------
+
+ENDPOINT = "dualstack.redis.redis_endpoint_info"
+
+
+@pytest.mark.parametrize("host, family", [("127.0.0.1", "ipv4"), ("::1", "ipv6")])
+def test_module_reports_the_family_the_server_saw(server, run_adhoc, host, family):
+    result = run_adhoc({"host": host, "port": server, "password": PASSWORD}, module=ENDPOINT)
+    assert not result.get("failed"), result
+    assert result["changed"] is False and result["cluster"] is False and "topology" not in result
+    assert result["resolved"] == [{"address": host, "family": family}]
+    assert result["connected"] == {"address": host, "port": server, "family": family}
+    assert result["server_saw"]["address"] == host and result["server_saw"]["family"] == family
+    assert PASSWORD not in str(result)
+
+
+@pytest.mark.parametrize("args, kind, text", [
+    ({"password": "wrong"}, "auth", "authentication as the default user failed at 127.0.0.1:"),
+    ({"username": "app", "password": "nope"}, "auth", "authentication as user app failed"),
+    ({}, "auth", "needs a password"),
+    ({"password": PASSWORD, "cluster": True}, "not_cluster", "is not a cluster node"),
+])
+def test_module_failures_are_one_line(server, run_adhoc, args, kind, text):
+    result = run_adhoc(dict({"host": "127.0.0.1", "port": server}, **args), module=ENDPOINT)
+    assert result.get("failed") and result["kind"] == kind and text in result["msg"], result
+    assert "\n" not in result["msg"] and "nope" not in str(result) and PASSWORD not in str(result)
+
+
+def test_module_refused_port_and_bad_options(run_adhoc):
+    port = free_port()
+    refused = run_adhoc({"host": "127.0.0.1", "port": port}, module=ENDPOINT)
+    assert refused.get("failed") and refused["kind"] == "refused" and "127.0.0.1:%d" % port in refused["msg"]
+    bad = run_adhoc({"host": "127.0.0.1", "port": 0, "timeout": 0, "ca_path": "/x", "cluster": "maybe"}, module=ENDPOINT)
+    assert bad.get("failed") and "cluster must be auto, true or false" in bad["msg"]
+    bad = run_adhoc({"host": "127.0.0.1", "port": 0, "timeout": 0, "ca_path": "/x"}, module=ENDPOINT)
+    expected = ("port must be from 1 to 65535", "timeout must be above 0", "ca_path applies to TLS only")
+    assert bad.get("failed") and all(text in bad["msg"] for text in expected)
+
+
+def test_module_reads_a_cluster_topology(on_ipv4, run_adhoc):
+    port = on_ipv4.ports[0]
+    result = run_adhoc({"host": "127.0.0.1", "port": port}, module=ENDPOINT)
+    assert not result.get("failed"), result
+    assert result["cluster"] is True and result["topology_command"] == "SHARDS"
+    assert sorted(entry["port"] for entry in result["topology"]) == sorted(on_ipv4.ports)
+    assert {entry["family"] for entry in result["topology"]} == {"ipv4"}
+    assert result["server_saw"]["family"] == "ipv4"
+
+
+def test_module_resolves_nodes_announced_by_name_in_this_hosts_order(on_ipv4, run_adhoc):
+    """As a TLS cluster announcing host names: the family clients use is this host's resolver's first answer."""
+    for port in on_ipv4.ports:
+        on_ipv4.announce(port, "localhost", setting="cluster-announce-hostname")
+        on_ipv4.announce(port, "hostname", setting="cluster-preferred-endpoint-type")
+    expected = [{"address": sockaddr[0], "family": "ipv6" if family == socket.AF_INET6 else "ipv4"}
+                for family, sockaddr in resp.resolve("localhost", on_ipv4.ports[0])]
+    result = run_adhoc({"host": "127.0.0.1", "port": on_ipv4.ports[0]}, module=ENDPOINT)
+    assert not result.get("failed"), result
+    assert {entry["endpoint"] for entry in result["topology"]} == {"localhost"}
+    assert {entry["family"] for entry in result["topology"]} == {"hostname"}
+    assert all(entry["resolved"] == expected for entry in result["topology"]), (result["topology"], expected)
+    assert all(entry["ip"] == "127.0.0.1" for entry in result["topology"])

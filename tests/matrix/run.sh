@@ -92,7 +92,7 @@ units() {  # version [pytest args]
 }
 
 modules() {  # version
-    local v=$1 interp tmp rc=0 re agents=() pid n
+    local v=$1 interp tmp rc=0 re agents=() pid n redis_port
     use "$v"
     interp=$("$top/tests/lab/lab.sh" python "${HOST_PYTHON[$v]}")
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/dualstack-redis-matrix-modules-$v.XXXXXX")
@@ -116,11 +116,18 @@ modules() {  # version
         agents+=($!)
         for _ in $(seq 50); do "$re/rladmin" cluster master >/dev/null && break; sleep 0.2; done
     done
+    # A real redis-server (Debian's, installed when missing) on 127.0.0.1 and ::1 for redis_endpoint_info.
+    "$top/tests/lab/lab.sh" redis >/dev/null
+    redis_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    timeout 600 redis-server --port "$redis_port" --bind "127.0.0.1 ::1" --save "" --appendonly no --dir "$tmp/work" \
+        --requirepass matrix-pass >"$tmp/work/redis.log" 2>&1 &
+    agents+=($!)
+    for _ in $(seq 50); do redis-cli -p "$redis_port" --no-auth-warning -a matrix-pass ping 2>/dev/null | grep -q PONG && break; sleep 0.2; done
     echo "matrix $v: $(release); managed-host Python: $interp"
     ANSIBLE_COLLECTIONS_PATH=$tmp ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0 \
         ANSIBLE_LOCAL_TEMP=$tmp/local ANSIBLE_REMOTE_TEMP=$tmp/remote \
         ansible-playbook -i localhost, -c local tests/matrix/host_modules.yml -e "ansible_python_interpreter=$interp" \
-        -e "matrix_work=$tmp/work" -e "matrix_python=${HOST_PYTHON[$v]}" || rc=$?
+        -e "matrix_work=$tmp/work" -e "matrix_python=${HOST_PYTHON[$v]}" -e "matrix_redis_port=$redis_port" || rc=$?
     for pid in "${agents[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -rf "$tmp"
     return "$rc"

@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a Redis client on this host ends up using: the logic of the module redis_endpoint_info.
+
+Private to dualstack.redis: not a public API, may change in any release. Python 3.6+, standard library only.
+
+``problems(params)`` checks the options before anything is resolved or connected; ``observe(params)``
+resolves the host with this host's getaddrinfo, connects as a client does (the first address that answers),
+authenticates, asks the server which address it saw (CLIENT INFO, else CLIENT ID and CLIENT LIST) and, for a
+cluster, reads the topology (CLUSTER SHARDS, else SLOTS, else NODES) and resolves each node announced by
+name in this host's order. Failures raise EndpointError with one line that says what happened.
+"""
+
+from ansible_collections.dualstack.redis.plugins.module_utils import _client_view as cv
+from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
+
+MAX_TIMEOUT = 300
+
+
+class EndpointError(Exception):
+    """One line for the user; ``kind`` says which failure (refused, timeout, auth, tls, protocol, ...)."""
+
+    def __init__(self, kind, msg):
+        super(EndpointError, self).__init__(msg)
+        self.kind = kind
+
+
+def problems(params):
+    """What is wrong with the options, as sentences (empty when nothing is)."""
+    out = []
+    host = params["host"]
+    if not host or not host.strip() or any(c in host for c in "\x00\r\n\t /"):
+        out.append("host must be a host name or an address, got %r" % host)
+    if not 1 <= params["port"] <= 65535:
+        out.append("port must be from 1 to 65535, got %d" % params["port"])
+    if not 0 < params["timeout"] <= MAX_TIMEOUT:
+        out.append("timeout must be above 0 and at most %d seconds, got %s" % (MAX_TIMEOUT, params["timeout"]))
+    if params["username"] and not params["password"]:
+        out.append("username needs password")
+    if params["ca_path"] and not params["tls"]:
+        out.append("ca_path applies to TLS only; set tls: true")
+    return out
+
+
+def _fail(exc, host, port):
+    if isinstance(exc, resp.ReplyError):
+        return EndpointError("server", "%s answered: %s" % (resp.where(host, port), exc))
+    return EndpointError(exc.kind, str(exc))
+
+
+def _authenticate(conn, params, at):
+    if not params["password"]:
+        return
+    args = ["AUTH"] + ([params["username"]] if params["username"] else []) + [params["password"]]
+    try:
+        conn.command(*args)
+    except resp.ReplyError as exc:
+        who = "user %s" % params["username"] if params["username"] else "the default user"
+        raise EndpointError("auth", "authentication as %s failed at %s: %s" % (who, at, exc))
+
+
+def _server_saw(conn):
+    try:
+        return cv.seen(conn.command("CLIENT", "INFO"))
+    except resp.ReplyError as exc:
+        if exc.code in ("NOAUTH", "NOPERM"):
+            raise
+    # Before Redis 6.2: this connection's id, then its line in CLIENT LIST.
+    return cv.seen(cv.own_line(conn.command("CLIENT", "LIST"), conn.command("CLIENT", "ID")))
+
+
+def _cluster_enabled(conn):
+    info = conn.command("INFO", "cluster")
+    text = info.decode("utf-8", "replace") if isinstance(info, bytes) else ""
+    return any(line.strip() == "cluster_enabled:1" for line in text.splitlines())
+
+
+def _topology(conn, port):
+    """(command, node dicts) from SHARDS, else SLOTS, else NODES (the first the server knows)."""
+    readers = (("SHARDS", ct.nodes_from_shards), ("SLOTS", ct.nodes_from_slots), ("NODES", ct.nodes_from_nodes))
+    last = None
+    for command, read in readers:
+        try:
+            reply = conn.command("CLUSTER", command)
+        except resp.ReplyError as exc:
+            if exc.code in ("NOAUTH", "NOPERM"):
+                raise
+            last = exc
+            continue
+        try:
+            nodes = read(reply)
+        except ct.TopologyError as exc:
+            raise EndpointError("protocol", "cannot read CLUSTER %s from %s: %s" % (command, resp.where(conn.address, port), exc))
+        return command, nodes
+    raise EndpointError("server", "%s knows none of CLUSTER SHARDS, SLOTS, NODES: %s" % (resp.where(conn.address, port), last))
+
+
+def _entry(node):
+    endpoint = node["endpoint"] or node["ip"] or node["hostname"]
+    entry = dict(id=node["id"], role=node["role"], endpoint=endpoint, port=node["port"], ip=node["ip"],
+                 hostname=node["hostname"], family=ct.family(endpoint) if endpoint else "hostname")
+    if entry["family"] == "hostname" and endpoint and endpoint != "?":
+        try:
+            entry["resolved"] = [dict(address=a[1][0], family="ipv6" if ":" in a[1][0] else "ipv4") for a in resp.resolve(endpoint, node["port"])]
+        except resp.RespError as exc:
+            entry["resolved"], entry["resolve_error"] = [], str(exc)
+    return entry
+
+
+def observe(params, connect=resp.connect):
+    """The module's result (without ``changed``), or EndpointError."""
+    host, port = params["host"], params["port"]
+    at = resp.where(host, port)
+    try:
+        resolved = [dict(address=sockaddr[0], family="ipv6" if ":" in sockaddr[0] else "ipv4") for _f, sockaddr in resp.resolve(host, port)]
+        tls = resp.tls_context(params["ca_path"], params["validate_certs"]) if params["tls"] else None
+        conn, attempts = connect(host, port, params["timeout"], tls=tls)
+    except resp.RespError as exc:
+        raise EndpointError(exc.kind, str(exc))
+    result = dict(resolved=resolved, attempts=attempts,
+                  connected=dict(address=conn.address, port=port, family=conn.family))
+    try:
+        _authenticate(conn, params, at)
+        try:
+            result["server_saw"] = _server_saw(conn)
+        except resp.ReplyError as exc:
+            if exc.code == "NOAUTH":
+                raise EndpointError("auth", "%s needs a password (give password, and username for an ACL user)" % at)
+            raise
+        except cv.ClientViewError as exc:
+            raise EndpointError("protocol", "cannot read which address %s saw: %s" % (at, exc))
+        cluster = params["cluster"]  # "auto", True or False (the module normalises it)
+        enabled = _cluster_enabled(conn) if cluster is not False else False
+        if cluster is True and not enabled:
+            raise EndpointError("not_cluster", "%s is not a cluster node (cluster_enabled:0); use cluster: auto or false" % at)
+        result["cluster"] = enabled
+        if enabled:
+            result["topology_command"], nodes = _topology(conn, port)
+            result["topology"] = [_entry(node) for node in nodes]
+    except (resp.RespError, resp.ReplyError) as exc:
+        raise _fail(exc, host, port)
+    finally:
+        conn.close()
+    return result
