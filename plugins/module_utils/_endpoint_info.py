@@ -44,10 +44,13 @@ def problems(params):
     return out
 
 
-def _fail(exc, host, port):
+def _fail(exc, host, port, tls):
     if isinstance(exc, resp.ReplyError):
         return EndpointError("server", "%s answered: %s" % (resp.where(host, port), exc))
-    return EndpointError(exc.kind, str(exc))
+    hint = ""
+    if exc.kind in ("closed", "timeout", "protocol") and not tls:
+        hint = " (if this port takes TLS only, set tls: true)"
+    return EndpointError(exc.kind, str(exc) + hint)
 
 
 def _authenticate(conn, params, at):
@@ -140,7 +143,7 @@ def observe(params, connect=resp.connect):
             result["topology_command"], nodes = _topology(conn, port)
             result["topology"] = [_entry(node) for node in nodes]
     except (resp.RespError, resp.ReplyError) as exc:
-        raise _fail(exc, host, port)
+        raise _fail(exc, host, port, params["tls"])
     finally:
         conn.close()
     return result

@@ -71,6 +71,12 @@ def cluster(request):
     return _cluster(request, masters=3)
 
 
+@pytest.fixture(scope="module")
+def tls_cluster(request):
+    """Three masters on TLS only (clients and cluster bus), with a CA of their own (its path: .ca)."""
+    return _cluster(request, masters=3, tls=True)
+
+
 @pytest.fixture
 def on_ipv4(cluster):
     """The three-master cluster back on 127.0.0.1 with no hostnames, every node agreeing, before the test."""

@@ -199,14 +199,6 @@ def _warnings(result):
         [str(w) for w in result.get("deprecations", [])]
 
 
-@pytest.fixture(scope="module")
-def tls_cluster(request):
-    """Three masters on TLS only (clients and cluster bus), with a CA of their own."""
-    cluster = RedisCluster(masters=3, tls=True)
-    request.addfinalizer(cluster.stop)
-    return cluster.start()
-
-
 def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_adhoc):
     cluster = tls_cluster
     finish = start_adhoc(args(cluster, tls=True, ca_certs=cluster.ca))

@@ -219,3 +219,24 @@ def test_module_resolves_nodes_announced_by_name_in_this_hosts_order(on_ipv4, ru
     assert {entry["family"] for entry in result["topology"]} == {"hostname"}
     assert all(entry["resolved"] == expected for entry in result["topology"]), (result["topology"], expected)
     assert all(entry["ip"] == "127.0.0.1" for entry in result["topology"])
+
+
+# --- TLS: the cluster harness's own CA, certificate for localhost, 127.0.0.1 and ::1 -----------------------
+
+def test_module_over_tls_with_the_clusters_ca(tls_cluster, run_adhoc):
+    port = tls_cluster.ports[0]
+    for host in ("127.0.0.1", "::1", "localhost"):
+        result = run_adhoc({"host": host, "port": port, "tls": True, "ca_path": tls_cluster.ca}, module=ENDPOINT)
+        assert not result.get("failed"), result
+        assert result["connected"]["address"] == result["resolved"][0]["address"] == result["server_saw"]["address"]
+        assert result["cluster"] is True and len(result["topology"]) == 3
+
+
+def test_module_tls_failures_say_what_to_do(tls_cluster, run_adhoc):
+    port = tls_cluster.ports[0]
+    unknown_ca = run_adhoc({"host": "127.0.0.1", "port": port, "tls": True}, module=ENDPOINT)
+    assert unknown_ca.get("failed") and unknown_ca["kind"] == "tls" and "ca_path" in unknown_ca["msg"], unknown_ca
+    unchecked = run_adhoc({"host": "127.0.0.1", "port": port, "tls": True, "validate_certs": False}, module=ENDPOINT)
+    assert not unchecked.get("failed") and unchecked["server_saw"]["family"] == "ipv4", unchecked
+    plain = run_adhoc({"host": "127.0.0.1", "port": port, "timeout": 2}, module=ENDPOINT)
+    assert plain.get("failed") and "tls: true" in plain["msg"], plain
