@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -186,9 +187,15 @@ def test_self_managed_tls_style_cluster_sets_client_preference(on_ipv4, tmp_path
                           protocol_preference_gai_conf_path=str(gai_conf))})
     switch = threading.Thread(target=lambda: (time.sleep(2), cluster.switch("ipv6", gap=0.5)), daemon=True)
     switch.start()
-    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", "ip_discovery_clients=tls")
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", "ip_discovery_clients=tls",
+                                     "-e", "ip_discovery_client_view=true")
     switch.join(10)
     assert rc == 0, err
+    # The report from the client host: how it connected, and the family its resolver gives the announced name first.
+    first = socket.getaddrinfo("localhost", cluster.ports[0], 0, socket.SOCK_STREAM)[0][4][0]
+    view = tasks["Report what this client host uses"]["client-1"]["msg"]
+    assert view == ["self-managed: connected to 127.0.0.1 over ipv4, the server saw ipv4, nodes reached over %s"
+                    % ("ipv6" if ":" in first else "ipv4")], view
     waited = tasks["Wait until every node reports ipv6"]["self-managed"]
     assert waited["converged"] and waited["hostname_endpoints"]
     assert "endpoints are hostnames" in tasks["Report"]["self-managed"]["msg"]
