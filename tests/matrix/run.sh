@@ -128,6 +128,16 @@ modules() {  # version
         ANSIBLE_LOCAL_TEMP=$tmp/local ANSIBLE_REMOTE_TEMP=$tmp/remote \
         ansible-playbook -i localhost, -c local tests/matrix/host_modules.yml -e "ansible_python_interpreter=$interp" \
         -e "matrix_work=$tmp/work" -e "matrix_python=${HOST_PYTHON[$v]}" -e "matrix_redis_port=$redis_port" || rc=$?
+    # persistent_address's text planners (ifupdown, netplan) on the target Python and on the controller's: same output.
+    if "$interp" tests/matrix/text_plans.py "$tmp" >"$tmp/work/plans-target.json" \
+        && python3 tests/matrix/text_plans.py "$tmp" >"$tmp/work/plans-controller.json" \
+        && cmp -s "$tmp/work/plans-target.json" "$tmp/work/plans-controller.json" \
+        && grep -q '"remove_is_identity": true' "$tmp/work/plans-target.json"; then
+        echo "text planners: the same on $interp as on $(python3 --version 2>&1)"
+    else
+        echo "text planners differ on $interp (or failed):"; diff "$tmp/work/plans-target.json" "$tmp/work/plans-controller.json" | head -40
+        rc=1
+    fi
     for pid in "${agents[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
     rm -rf "$tmp"
     return "$rc"
