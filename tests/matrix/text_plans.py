@@ -26,7 +26,7 @@ INTERFACES = (
     "    netmask 255.255.255.0\n"
     "    gateway 198.18.50.1 \\\n"
     "        # continued\n"
-    "    post-up echo caf\xe9\n"
+    "    post-up echo caf\xe9 \udce9\n"  # a non-UTF-8 byte, as _files reads it (surrogateescape)
     "iface eth0 inet6 static\n"
     "    address fd00:50::11/64\n"
 )
