@@ -134,6 +134,8 @@ def resolve(host, port):
         infos = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     except socket.gaierror as exc:
         raise RespError("resolve", "cannot resolve %s: %s" % (host, exc.strerror or exc))
+    except UnicodeError as exc:  # a name IDNA cannot encode (an empty or over-long label)
+        raise RespError("resolve", "cannot resolve %r: %s" % (host, exc))
     seen, out = set(), []
     for family, _type, _proto, _name, sockaddr in infos:
         if family in (socket.AF_INET, socket.AF_INET6) and sockaddr[0] not in seen:
@@ -221,7 +223,7 @@ def connect(host, port, timeout, tls=None, clock=time.monotonic, create=socket.s
             sock.connect(sockaddr)
             if tls is not None:
                 sock = tls.wrap_socket(sock, server_hostname=host)
-        except ssl.SSLError as exc:
+        except (ssl.SSLError, ssl.CertificateError) as exc:  # (Python 3.6 checks the name apart: CertificateError)
             sock.close()
             raise RespError("tls", "TLS with %s failed: %s%s" % (where(sockaddr[0], port), getattr(exc, "reason", None) or exc, _tls_hint(exc)))
         except socket.timeout:
@@ -242,7 +244,9 @@ def connect(host, port, timeout, tls=None, clock=time.monotonic, create=socket.s
 
 
 def _tls_hint(exc):
-    if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc, getattr(ssl, "SSLCertVerificationError", ())):
+    if "mismatch" in str(exc).lower() or "doesn't match" in str(exc):
+        return " (the certificate is not for this name: connect by a name or address it holds, or validate_certs: false)"
+    if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc, ssl.CertificateError):
         return " (give the CA that signed the server's certificate with ca_path, or validate_certs: false to skip the check)"
     return ""
 

@@ -240,3 +240,14 @@ def test_module_tls_failures_say_what_to_do(tls_cluster, run_adhoc):
     assert not unchecked.get("failed") and unchecked["server_saw"]["family"] == "ipv4", unchecked
     plain = run_adhoc({"host": "127.0.0.1", "port": port, "timeout": 2}, module=ENDPOINT)
     assert plain.get("failed") and "tls: true" in plain["msg"], plain
+
+
+def test_module_tls_name_mismatch_and_unencodable_names(tls_cluster, run_adhoc):
+    """The certificate names localhost, 127.0.0.1 and ::1: "127.1" (getaddrinfo reads it as 127.0.0.1, TLS checks it
+    as a name) reaches the server but not a certificate for that name: kind tls."""
+    port = tls_cluster.ports[0]
+    other_name = run_adhoc({"host": "127.1", "port": port, "tls": True, "ca_path": tls_cluster.ca}, module=ENDPOINT)
+    assert other_name.get("failed") and other_name["kind"] == "tls" and "127.0.0.1:%d" % port in other_name["msg"], other_name
+    assert "not for this name" in other_name["msg"], other_name
+    empty_label = run_adhoc({"host": "a..example", "port": port}, module=ENDPOINT)
+    assert empty_label.get("failed") and empty_label["kind"] == "resolve" and "Traceback" not in str(empty_label), empty_label
