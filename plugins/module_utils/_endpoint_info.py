@@ -46,7 +46,7 @@ def problems(params):
 
 def _fail(exc, host, port, tls):
     if isinstance(exc, resp.ReplyError):
-        return EndpointError("server", "%s answered: %s" % (resp.where(host, port), exc))
+        return EndpointError("server", "%s answered: %s" % (ct.where(host, port), exc))
     hint = ""
     if exc.kind in ("closed", "timeout", "protocol") and not tls:
         hint = " (if this port takes TLS only, set tls: true)"
@@ -95,9 +95,9 @@ def _topology(conn, port):
         try:
             nodes = read(reply)
         except ct.TopologyError as exc:
-            raise EndpointError("protocol", "cannot read CLUSTER %s from %s: %s" % (command, resp.where(conn.address, port), exc))
+            raise EndpointError("protocol", "cannot read CLUSTER %s from %s: %s" % (command, ct.where(conn.address, port), exc))
         return command, nodes
-    raise EndpointError("server", "%s knows none of CLUSTER SHARDS, SLOTS, NODES: %s" % (resp.where(conn.address, port), last))
+    raise EndpointError("server", "%s knows none of CLUSTER SHARDS, SLOTS, NODES: %s" % (ct.where(conn.address, port), last))
 
 
 def _entry(node):
@@ -106,7 +106,7 @@ def _entry(node):
                  hostname=node["hostname"], family=ct.family(endpoint) if endpoint else "hostname")
     if entry["family"] == "hostname" and endpoint and endpoint != "?":
         try:
-            entry["resolved"] = [dict(address=a[1][0], family="ipv6" if ":" in a[1][0] else "ipv4") for a in resp.resolve(endpoint, node["port"])]
+            entry["resolved"] = resp.addresses(endpoint, node["port"])
         except resp.RespError as exc:
             entry["resolved"], entry["resolve_error"] = [], str(exc)
     return entry
@@ -115,9 +115,9 @@ def _entry(node):
 def observe(params, connect=resp.connect):
     """The module's result (without ``changed``), or EndpointError."""
     host, port = params["host"], params["port"]
-    at = resp.where(host, port)
+    at = ct.where(host, port)
     try:
-        resolved = [dict(address=sockaddr[0], family="ipv6" if ":" in sockaddr[0] else "ipv4") for _f, sockaddr in resp.resolve(host, port)]
+        resolved = resp.addresses(host, port)
         tls = resp.tls_context(params["ca_path"], params["validate_certs"]) if params["tls"] else None
         conn, attempts = connect(host, port, params["timeout"], tls=tls)
     except resp.RespError as exc:

@@ -18,6 +18,9 @@ import socket
 import ssl
 import time
 
+# ``host:port`` with an IPv6 address in brackets, as everywhere in the collection's messages.
+from ansible_collections.dualstack.redis.plugins.module_utils._cluster_topology import where
+
 MAX_BULK = 64 * 1024 * 1024
 MAX_ELEMENTS = 1024 * 1024
 MAX_DEPTH = 8
@@ -123,11 +126,6 @@ class Parser:
         raise RespError("protocol", "not a Redis server (it answered %.60r)" % (line,))
 
 
-def where(host, port):
-    """``host:port``, an IPv6 address in brackets."""
-    return "[%s]:%s" % (host, port) if ":" in str(host) else "%s:%s" % (host, port)
-
-
 def resolve(host, port):
     """This host's getaddrinfo for ``host`` (TCP), in its order, each address once: [(family, sockaddr)]."""
     try:
@@ -142,6 +140,11 @@ def resolve(host, port):
             seen.add(sockaddr[0])
             out.append((family, sockaddr))
     return out
+
+
+def addresses(host, port):
+    """resolve() as the modules report it: [{address, family}] with ``ipv4``/``ipv6``."""
+    return [dict(address=sockaddr[0], family=_family_name(family)) for family, sockaddr in resolve(host, port)]
 
 
 class Connection:
