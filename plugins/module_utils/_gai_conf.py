@@ -16,10 +16,14 @@ No I/O: functions take and return text. Facts this follows (glibc ``sysdeps/posi
   glibc then adds a ``::/0`` row (precedence 40, label 1) only when the file has none.
 - The most specific prefix matching an address gives its precedence and label.
 
+- ``reload yes`` makes glibc check the file's time stamp on every call and read it again when it changed;
+  anything but exactly ``yes`` means no, and the last ``reload`` line wins.
+
 What this module manages in the file is one block between two marker comments. It writes the FULL
 precedence table there whenever it writes any row, never writes ``label`` lines, and leaves every
-other line alone, except active ``precedence`` lines outside the block for a prefix the block sets:
-those are commented out with a marker (and put back by ``state=absent``). Every other byte of the file is
+other line alone, except active ``precedence`` lines outside the block for a prefix the block sets, and active
+``reload`` lines when the caller decides reload: those are commented out with a marker (and put back by
+``state=absent`` or when the caller no longer decides). Every other byte of the file is
 kept as it was, line ends (CRLF), a missing final newline and bytes that are not UTF-8 (which the caller
 decodes with ``surrogateescape``) included: a plan that changes nothing returns the text it was given.
 """
@@ -202,12 +206,20 @@ class GaiConf:
                 rows.append(_row(keyword, "::/0", catch_all))
         return sorted(rows, key=lambda row: -prefix_key(row.prefix)[1])
 
+    def reload(self):
+        """Whether glibc reads the file again when it changes: the last ``reload`` line says exactly ``yes``."""
+        lines = self.rows("reload")
+        return bool(lines) and lines[-1].value == "yes"
+
     def findings(self):
         """What glibc silently ignores or what backfires, one sentence per line concerned."""
         found = []
         for line in self.lines:
             if line.kind in ("unknown", "invalid"):
                 found.append("gai.conf line %d: %s; glibc ignores this line: %s" % (line.number, line.problem, c_strip(line.text)))
+            elif line.kind == "reload" and line.value not in ("yes", "no"):
+                found.append("gai.conf line %d: glibc reads 'reload %s' as 'reload no' (only a lowercase yes turns it on)"
+                             % (line.number, line.value))
         seen = {}
         for line in self.rows("precedence") + self.rows("label"):
             key = (line.kind, prefix_key(line.prefix))
@@ -234,15 +246,28 @@ def _row(keyword, prefix, value):
     return PolicyRow(prefix, value, None) if keyword == "precedence" else PolicyRow(prefix, None, value)
 
 
-def render_block(rows):
-    """Our block for a full precedence table."""
-    width = max(len(row.prefix) for row in rows)
-    body = ["precedence %-*s %d" % (width, row.prefix, row.precedence) for row in rows]
-    return [BLOCK_BEGIN, BLOCK_NOTE] + body + [BLOCK_END]
+def render_block(rows, reload=False):
+    """Our block: a full precedence table (``rows``, may be empty) and ``reload yes`` when asked."""
+    body = []
+    if rows:
+        width = max(len(row.prefix) for row in rows)
+        body = [BLOCK_NOTE] + ["precedence %-*s %d" % (width, row.prefix, row.precedence) for row in rows]
+    if reload:
+        body.append("reload yes")
+    return [BLOCK_BEGIN] + body + [BLOCK_END]
 
 
-def plan(text, rows):
-    """The new file text: ``rows`` (a full precedence table) in our block, or no block when ``rows`` is None.
+def _replaced(line, wanted, reload):
+    """Whether an active line outside the block is one the block decides instead."""
+    if line.kind == "precedence":
+        return prefix_key(line.prefix) in wanted
+    return line.kind == "reload" and reload is not None
+
+
+def plan(text, rows, reload=None):
+    """The new file text: ``rows`` (a full precedence table, or None) and ``reload`` (True writes ``reload yes``,
+    False leaves glibc's default, None leaves the file's own ``reload`` lines alone) in our block; no block when
+    there is nothing to write.
 
     Returns (new_text, notes); ``notes`` says which lines outside the block were disabled or restored.
     """
@@ -258,21 +283,23 @@ def plan(text, rows):
             continue
         if line.disabled:
             original = parse_line(line.number, line.text[len(DISABLED_MARK):])
-            if original.kind == "precedence" and prefix_key(original.prefix) in wanted:
+            if _replaced(original, wanted, reload):
                 out.append(line.text)
             else:
                 out.append(original.text)
                 notes.append("restored line %d: %s" % (line.number, c_strip(original.text)))
             continue
-        if line.kind == "precedence" and prefix_key(line.prefix) in wanted:
+        if _replaced(line, wanted, reload):
             out.append(DISABLED_MARK + line.text)
-            notes.append("disabled line %d, which the managed table replaces: %s" % (line.number, c_strip(line.text)))
+            what = "table" if line.kind == "precedence" else "block"
+            notes.append("disabled line %d, which the managed %s replaces: %s" % (line.number, what, c_strip(line.text)))
             continue
         out.append(line.text)
-    if rows:
+    has_block = bool(rows) or bool(reload)
+    if has_block:
         # Appended right after the last line (no blank line of ours before it), so removing the block later
         # removes exactly its own lines.
-        block = render_block(rows)
+        block = render_block(rows, reload)
         if block_at is None:
             out.extend(block)
         else:
@@ -280,6 +307,6 @@ def plan(text, rows):
     if out == [line.text for line in conf.lines]:
         return text, notes
     # A file that had no final newline gets one only when its last line is now ours (a block we appended).
-    final_newline = conf.final_newline or (bool(rows) and block_at is None)
+    final_newline = conf.final_newline or (has_block and block_at is None)
     new_text = "\n".join(out) + ("\n" if out and final_newline else "")
     return new_text, notes

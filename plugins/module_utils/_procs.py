@@ -9,11 +9,18 @@ glibc reads /etc/gai.conf once per process (its ``reload`` option is off by defa
 running when the file changed keeps the old order until it restarts. ``scan()`` lists such processes: started
 before ``since`` (a time in seconds since the epoch) with glibc (``libc.so.6``) or musl (``ld-musl``) mapped.
 Processes that vanish while they are read, or whose maps this user may not read, are counted as unreadable. Start
-times come from the boot time (whole seconds) plus clock ticks, so they are right to within a second.
+times are the clock now minus (the uptime, /proc/uptime, minus the start in clock ticks since boot): right to a
+clock tick (10 ms), where /proc/stat's ``btime`` (whole seconds) could put a service restarted just after the
+change before it.
+
+Which of them matter most: those holding an IPv4 or IPv6 socket (TCP or UDP) now, found by matching the socket
+inodes of /proc/PID/fd against /proc/PID/net/{tcp,tcp6,udp,udp6}, read once per network namespace. A process whose
+descriptors this user may not read has ``network`` None (unknown).
 """
 
 import os
 import re
+import time
 
 # comm is in parentheses and may itself hold spaces and parentheses: it ends at the LAST ") ".
 _STAT = re.compile(r"^(\d+) \((.*)\) (\S) (.*)$", re.S)
@@ -38,12 +45,12 @@ def parse_stat(text):
     return int(match.group(1)), match.group(2), int(rest[18])
 
 
-def boot_time(stat_text):
-    """/proc/stat -> the boot time (``btime``), seconds since the epoch."""
-    for line in stat_text.splitlines():
-        if line.startswith("btime "):
-            return int(line.split()[1])
-    raise ProcError("no btime in /proc/stat")
+def boot_time(uptime_text, now):
+    """/proc/uptime and the clock now (seconds since the epoch) -> when the system booted, in the same terms."""
+    try:
+        return now - float(uptime_text.split()[0])
+    except (IndexError, ValueError):
+        raise ProcError("not a /proc/uptime line: %.120r" % (uptime_text,))
 
 
 def libc(maps_text):
@@ -57,17 +64,80 @@ def libc(maps_text):
     return None
 
 
+def socket_inodes(links):
+    """readlink() texts of /proc/PID/fd entries -> the inodes of its sockets (``socket:[12345]``)."""
+    found = set()
+    for link in links:
+        if link.startswith("socket:[") and link.endswith("]") and link[8:-1].isdigit():
+            found.add(int(link[8:-1]))
+    return found
+
+
+def inet_inodes(table_text):
+    """/proc/net/tcp (tcp6, udp, udp6) -> the socket inodes it lists (the tenth column; the first line is a header)."""
+    found = set()
+    for line in table_text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) > 9 and fields[9].isdigit() and fields[9] != "0":
+            found.add(int(fields[9]))
+    return found
+
+
+def _network(proc, entry, tables):
+    """True when the process holds an IPv4/IPv6 socket, False when it holds none, None when that cannot be read."""
+    base = os.path.join(proc, entry)
+    try:
+        netns = os.readlink(os.path.join(base, "ns", "net"))
+        fd_dir = os.path.join(base, "fd")
+        links = []
+        for fd in os.listdir(fd_dir):
+            try:
+                links.append(os.readlink(os.path.join(fd_dir, fd)))
+            except OSError:
+                continue  # closed meanwhile
+        mine = socket_inodes(links)
+        if not mine:
+            return False
+        if netns not in tables:
+            inodes = set()
+            for name in ("tcp", "tcp6", "udp", "udp6"):
+                try:
+                    inodes |= inet_inodes(_read(os.path.join(base, "net", name)))
+                except OSError:
+                    continue  # no IPv6 in this kernel
+            tables[netns] = inodes
+    except OSError:
+        return None
+    return bool(mine & tables[netns])
+
+
+def rank(processes, limit):
+    """The processes that matter most first: holding a network socket, then unknown, then none; oldest first within.
+    And their names: one entry per name (count, whether any holds a socket), in the same order of importance."""
+    weight = {True: 0, None: 1, False: 2}
+    ordered = sorted(processes, key=lambda p: (weight[p["network"]], p["started"], p["pid"]))
+    names = {}
+    for proc in ordered:
+        entry = names.setdefault(proc["name"], dict(name=proc["name"], count=0, network=proc["network"], pids=[]))
+        entry["count"] += 1
+        if len(entry["pids"]) < 5:
+            entry["pids"].append(proc["pid"])
+    by_name = sorted(names.values(), key=lambda n: (weight[n["network"]], -n["count"], n["name"]))
+    return ordered[:limit], by_name[:limit]
+
+
 def _read(path):
     with open(path, "rb") as handle:
         return handle.read().decode("utf-8", "replace")
 
 
-def scan(since, proc="/proc", ticks=None, limit=20, skip=()):
-    """{processes: [...], count, unreadable}: processes started before ``since`` with a C library mapped, oldest first,
-    at most ``limit`` of them (``count`` is how many there are). Each: pid, name, started (epoch seconds), libc."""
+def scan(since, proc="/proc", ticks=None, limit=20, skip=(), now=None):
+    """{processes: [...], names: [...], count, unreadable}: processes started before ``since`` with a C library mapped,
+    those holding a network socket first, then the oldest, at most ``limit`` of them (``count`` is how many there
+    are). Each: pid, name, started (epoch seconds), libc, network. ``names``: see rank()."""
     ticks = ticks or os.sysconf("SC_CLK_TCK")
-    btime = boot_time(_read(os.path.join(proc, "stat")))
-    found, unreadable = [], 0
+    btime = boot_time(_read(os.path.join(proc, "uptime")), time.time() if now is None else now)
+    found, unreadable, tables = [], 0, {}
     for entry in os.listdir(proc):
         if not entry.isdigit() or int(entry) in skip:
             continue
@@ -81,6 +151,7 @@ def scan(since, proc="/proc", ticks=None, limit=20, skip=()):
             unreadable += 1  # gone while read, or not readable by this user
             continue
         if kind:
-            found.append(dict(pid=pid, name=name, started=round(started, 2), libc=kind))
-    found.sort(key=lambda p: (p["started"], p["pid"]))
-    return dict(processes=found[:limit], count=len(found), unreadable=unreadable)
+            found.append(dict(pid=pid, name=name, started=round(started, 2), libc=kind,
+                              network=_network(proc, entry, tables)))
+    processes, names = rank(found, limit)
+    return dict(processes=processes, names=names, count=len(found), unreadable=unreadable)

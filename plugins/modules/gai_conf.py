@@ -19,8 +19,8 @@ description:
     and put back by O(state=absent).
   - Lines glibc silently ignores (unknown keywords such as C(precendence), prefixes it cannot parse) and
     C(label) lines that would backfire are reported as warnings.
-  - glibc reads the file once per process; programs that are already running keep the old order until
-    they restart.
+  - glibc reads the file once per process (unless O(reload)); programs that are already running keep the old order
+    until they restart. M(dualstack.redis.resolver_processes_info) lists them.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
@@ -74,6 +74,18 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  reload:
+    description:
+      - V(true) writes C(reload yes) in the managed block, so glibc in every process checks the file's time stamp on
+        each lookup and reads it again when it changed, and programs that are already running pick up a new order
+        without a restart. gai.conf(5) warns that this might cause problems in multithreaded programs (which most
+        Redis clients and application servers are) and is generally a bad idea; prefer restarting the clients.
+      - V(false) makes sure no C(reload yes) is in force (glibc's default).
+      - Either way an active C(reload) line outside the block is commented out with a marker. Unset, the file's own
+        C(reload) lines are left as they are (and any this module commented out are put back).
+      - Only with O(state=present). A process reads the option itself when it first reads the file, so C(reload yes)
+        helps only processes started after it was written.
+    type: bool
   backup:
     description: Keep a timestamped copy of the file before changing it.
     type: bool
@@ -100,6 +112,7 @@ notes:
   - The role C(dualstack.redis.protocol_preference) chains this module, Java flags and a verification step.
 seealso:
   - module: dualstack.redis.address_order_info
+  - module: dualstack.redis.resolver_processes_info
   - name: gai.conf(5)
     description: The glibc manual page for the file.
     link: https://man7.org/linux/man-pages/man5/gai.conf.5.html
@@ -125,6 +138,11 @@ EXAMPLES = r"""
       - prefix: "::ffff:198.51.100.0/120"
         precedence: 5
     backup: true
+
+- name: Prefer IPv4, and let programs started from now on follow later changes without a restart (see reload)
+  dualstack.redis.gai_conf:
+    prefer: ipv4
+    reload: true
 
 - name: Go back to glibc's defaults (removes only what this module wrote)
   dualstack.redis.gai_conf:
@@ -161,6 +179,25 @@ precedence:
     - {prefix: "2002::/16", precedence: 30}
     - {prefix: "::/96", precedence: 20}
     - {prefix: "::/0", precedence: 40}
+content_changed:
+  description:
+    - Whether the file's content changes (or, in check mode, would), so the address order may differ. C(changed)
+      is also true when only the owner, group or mode changes.
+  returned: always
+  type: bool
+  sample: true
+written:
+  description:
+    - Whether this run wrote new content to the file; false when it was already right and in check mode, so
+      that what follows a change can tell a real change from one check mode only predicts.
+  returned: always
+  type: bool
+  sample: true
+reload:
+  description: Whether glibc reads the resulting file again when it changes (its last C(reload) line says C(yes)).
+  returned: always
+  type: bool
+  sample: false
 changes:
   description: Lines outside the managed block that were disabled or restored.
   returned: always
@@ -224,6 +261,7 @@ def main():
             path=dict(type="path", default="/etc/gai.conf"),
             backup=dict(type="bool", default=False),
             allow_non_glibc=dict(type="bool", default=False),
+            reload=dict(type="bool"),
         ),
         add_file_common_args=True,
         supports_check_mode=True,
@@ -240,6 +278,8 @@ def main():
         module.fail_json(msg=str(exc), changed=False)
     if params["state"] == "absent" and networks:
         module.fail_json(msg="networks is only used with state=present; state=absent removes every row this module wrote")
+    if params["state"] == "absent" and params["reload"] is not None:
+        module.fail_json(msg="reload is only used with state=present; state=absent removes the managed block, reload line included")
     if is_musl() and not params["allow_non_glibc"]:
         module.fail_json(
             msg="this host's C library is musl, which ignores %s (its address order is compiled in); "
@@ -252,21 +292,23 @@ def main():
 
     before = files.read_text(module, target)
     try:
-        after, changes = plan(before or "", rows)
+        after, changes = plan(before or "", rows, params["reload"])
     except PolicyError as exc:
         module.fail_json(msg=json_safe("%s: %s" % (path, exc)), changed=False)
-    if before is None and not rows:
+    if before is None and not after:
         after = None
 
     # The whole result is made before the write, so nothing after it can fail.
     conf = GaiConf(after or "")
-    result = dict(changed=before != after, path=path, changes=[json_safe(note) for note in changes],
+    result = dict(changed=before != after, path=path, changes=[json_safe(note) for note in changes], reload=conf.reload(),
+                  content_changed=before != after, written=False,
                   precedence=[dict(prefix=row.prefix, precedence=row.precedence) for row in conf.effective("precedence")])
     found = warnings(conf)
     if module._diff:
         result["diff"] = diff(path, before, after)
     if result["changed"] and not module.check_mode:
         backup_file = files.write_text(module, target, after, backup=params["backup"])
+        result["written"] = True
         if backup_file:
             result["backup_file"] = backup_file
     if after is not None and (not module.check_mode or before is not None):

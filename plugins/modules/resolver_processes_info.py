@@ -11,7 +11,9 @@ description:
   - glibc reads C(/etc/gai.conf) once per process (its C(reload) option is off by default), so a process that was
     already running when the file changed keeps the old order until it restarts.
   - Lists the processes that started before O(since) (by default the time O(path) was last changed) and have a C
-    library mapped (glibc, or musl, which ignores gai.conf altogether), read from C(/proc), oldest first.
+    library mapped (glibc, or musl, which ignores gai.conf altogether), read from C(/proc).
+  - The ones that matter most come first, in RV(processes) and in RV(names) (one entry per process name); those
+    holding an IPv4 or IPv6 socket now (TCP or UDP, in their own network namespace), then the oldest.
   - Processes without a C library (static binaries, Go programs using Go's own resolver) are not listed; they do not
     read gai.conf at all.
 author:
@@ -33,7 +35,8 @@ options:
     type: int
     default: 20
 notes:
-  - Run as root to see every process; the maps of other users' processes are not readable otherwise (RV(unreadable)).
+  - Run as root to see every process; the maps of other users' processes are not readable otherwise (RV(unreadable)),
+    nor are their descriptors (RV(processes[].network) is then V(null)).
   - Start times are known to within a second (the kernel gives the boot time in whole seconds).
 """
 
@@ -55,7 +58,9 @@ since:
   type: float
   sample: 1795927934.74
 processes:
-  description: The oldest RV(count) processes (at most O(limit)) started before RV(since) with a C library mapped.
+  description:
+    - At most O(limit) of the RV(count) processes started before RV(since) with a C library mapped, those holding a
+      network socket first, then the oldest.
   returned: always
   type: list
   elements: dict
@@ -72,7 +77,32 @@ processes:
     libc:
       description: V(glibc) or V(musl) (musl does not read gai.conf at all).
       type: str
-  sample: [{pid: 812, name: java, started: 1795920000.12, libc: glibc}]
+    network:
+      description: Whether it holds an IPv4 or IPv6 socket; V(null) when its descriptors are not readable by this user.
+      type: bool
+  sample: [{pid: 812, name: java, started: 1795920000.12, libc: glibc, network: true}]
+names:
+  description:
+    - The same processes by name (at most O(limit) names), names with a network socket first, then the most
+      common. What to restart, in short.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The process name (C(comm)).
+      type: str
+    count:
+      description: How many processes of that name started before RV(since).
+      type: int
+    network:
+      description: Whether any of them holds an IPv4 or IPv6 socket (V(null) when none is known to and some are unreadable).
+      type: bool
+    pids:
+      description: Up to five of their process IDs, the ones that matter most first.
+      type: list
+      elements: int
+  sample: [{name: java, count: 2, network: true, pids: [812, 990]}, {name: cron, count: 1, network: false, pids: [301]}]
 count:
   description: How many such processes there are in all.
   returned: always

@@ -147,7 +147,7 @@ def test_check_mode_predicts_and_changes_nothing(standin, on_ipv4, tmp_path):
     assert changed["changed"] and changed["diff"] == {"before": {"ip_discovery": "ipv4"}, "after": {"ip_discovery": "ipv6"}}
     looked = tasks["Wait until every node reports ipv6"]["orders"]
     assert looked["polls"] == 1 and looked["converged"] is False and looked["families"] == ["ipv4"]
-    assert "check mode: read once, not waited for" in tasks["Report"]["orders"]["msg"]
+    assert "read once, not waited for: check mode" in tasks["Report"]["orders"]["msg"]
     assert on_ipv4.settled("ipv4")
 
 

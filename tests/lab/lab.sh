@@ -35,7 +35,10 @@ LAB_PACKAGES=python3,iproute2,iputils-ping,procps,systemd,systemd-sysv,dbus,netb
 # fail in debootstrap's chroot (polkitd, which network-manager needs). network-manager, ifupdown, netplan.io
 # (rendering for systemd-networkd) and systemd-networkd (part of systemd) are the persistent network stacks the internal-address scenarios give
 # their nodes; all are off in the image, and a scenario's prepare step turns one on per node.
-LAB_CONTAINER_PACKAGES="network-manager ifupdown netplan.io"
+# nscd (glibc's name service cache, which protocol_preference flushes), redis-server and dnsmasq (the client_view
+# lab's Redis nodes and DNS server) and nodejs (a real client, ioredis) are off in the image too: a scenario starts
+# what it needs.
+LAB_CONTAINER_PACKAGES="network-manager ifupdown netplan.io nscd redis-server dnsmasq nodejs"
 
 say() { printf 'lab: %s\n' "$*" >&2; }
 die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -243,7 +246,8 @@ UNIT
             apt-get update -qq && apt-get install -y -qq --no-install-recommends $0 >/dev/null || exit 1
             rm -rf /var/cache/apt/archives/*.deb /var/lib/apt/lists/*
             systemctl disable NetworkManager.service NetworkManager-wait-online.service systemd-networkd.service \
-                systemd-networkd.socket systemd-networkd-wait-online.service networking.service >/dev/null 2>&1
+                systemd-networkd.socket systemd-networkd-wait-online.service networking.service \
+                nscd.service redis-server.service dnsmasq.service >/dev/null 2>&1
             printf "[main]\nno-auto-default=*\n" >/etc/NetworkManager/conf.d/90-dualstack-lab.conf
             systemctl enable dualstack-lab-reboot.service >/dev/null 2>&1
             # SSH logins would start a systemd user manager (pam_systemd) whose stop hangs a container reboot for

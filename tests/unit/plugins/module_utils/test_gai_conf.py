@@ -229,3 +229,41 @@ def test_plan_none_on_empty_file_stays_empty():
 def test_broken_markers_fail_before_any_change(text):
     with pytest.raises(pt.PolicyError, match="marker lines in the wrong shape"):
         gc.plan(text, pt.wanted_rows("ipv4", []))
+
+
+@pytest.mark.parametrize("start", ["", DEBIAN_DEFAULT, "reload no\n# mine\n", "reload yes\nreload  yes # twice\n",
+                                   "# no final newline\nreload yes"])
+@pytest.mark.parametrize("rows", [None, pt.wanted_rows("ipv4", [])], ids=["no-rows", "ipv4"])
+@pytest.mark.parametrize("reload", [True, False])
+def test_plan_reload_decides_every_reload_line_and_undoes_cleanly(start, rows, reload):
+    once, notes = gc.plan(start, rows, reload)
+    conf = gc.GaiConf(once)
+    assert conf.reload() is reload
+    # Outside the block no active reload line is left; in it, only ours (when true).
+    active = [line.text for line in conf.rows("reload")]
+    assert active == (["reload yes"] if reload else [])
+    assert all(note.startswith("disabled line") for note in notes)
+    assert len(notes) == len(gc.GaiConf(start).rows("reload"))
+    assert gc.plan(once, rows, reload) == (once, [])  # idempotent
+    # No longer deciding reload (and no rows) gives the file back as it was, its own reload lines active again
+    # (a last line without a newline keeps the one it got when a block was appended after it: documented).
+    appended = bool(rows) or reload
+    assert gc.plan(once, None, None)[0] == (start + "\n" if appended and start and not start.endswith("\n") else start)
+
+
+def test_plan_reload_none_leaves_reload_lines_alone():
+    start = "reload yes\n"
+    text = gc.plan(start, pt.wanted_rows("ipv4", []), None)[0]
+    assert text.startswith(start) and "reload" not in text[len(start):] and gc.GaiConf(text).reload() is True
+
+
+@pytest.mark.parametrize("text, on", [("reload yes\n", True), ("reload YES\n", False), ("reload yes\nreload no\n", False),
+                                      ("reload no\nreload yes\n", True), ("reload\n", False), ("", False)])
+def test_reload_reads_like_glibc(text, on):
+    """glibc: strcmp(value, "yes") == 0, the last line wins."""
+    assert gc.GaiConf(text).reload() is on
+
+
+def test_findings_name_a_reload_value_glibc_reads_as_no():
+    found = gc.GaiConf("reload Yes\nreload no\n").findings()
+    assert found == ["gai.conf line 1: glibc reads 'reload Yes' as 'reload no' (only a lowercase yes turns it on)"]

@@ -19,7 +19,7 @@ def conf(tmp_path, monkeypatch):
 
 def test_prefer_ipv4_writes_full_table_then_is_idempotent(conf, run_in_process):
     failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4"})
-    assert not failed and result["changed"]
+    assert not failed and result["changed"] and result["written"]
     text = conf.read_text()
     assert text.startswith("# site settings\nreload no\n")
     assert gc.BLOCK_BEGIN in text
@@ -27,7 +27,7 @@ def test_prefer_ipv4_writes_full_table_then_is_idempotent(conf, run_in_process):
         "::1/128": 50, "::/0": 40, "2002::/16": 30, "::/96": 20, "::ffff:0:0/96": 100}
     assert oct(os.stat(conf).st_mode & 0o777) == "0o640"  # mode kept
     failed, again = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4"})
-    assert not failed and not again["changed"]
+    assert not failed and not again["changed"] and not again["written"]
     assert conf.read_text() == text
 
 
@@ -35,7 +35,7 @@ def test_check_mode_changes_nothing_and_diff_shows_the_change(conf, run_in_proce
     before = conf.read_text()
     failed, result = run_in_process(gai_conf, {"path": str(conf), "networks": [{"prefix": "172.31.0.0/16"}],
                                                "_ansible_check_mode": True, "_ansible_diff": True})
-    assert not failed and result["changed"]
+    assert not failed and result["changed"] and not result["written"]
     assert conf.read_text() == before
     assert result["diff"]["before"] == before
     assert "precedence ::ffff:172.31.0.0/112" in " ".join(result["diff"]["after"].split())
@@ -79,6 +79,7 @@ def test_system_without_networks_on_missing_file_writes_nothing(tmp_path, run_in
         ({"networks": [{"prefix": "172.31.0.0/112"}]}, "networks[0].prefix '172.31.0.0/112' is an IPv4 network with an IPv6 prefix length"),
         ({"networks": [{"prefix": "172.31.1.0/16"}]}, "has host bits set; the network is '172.31.0.0/16'"),
         ({"state": "absent", "networks": [{"prefix": "10.0.0.0/8"}]}, "networks is only used with state=present"),
+        ({"state": "absent", "reload": False}, "reload is only used with state=present"),
     ],
 )
 def test_bad_input_fails_before_the_file_is_touched(conf, run_in_process, args, message):
@@ -242,3 +243,38 @@ def test_a_junk_file_gives_a_bounded_number_of_warnings(conf, run_in_process):
     assert len(result["warnings"]) == gai_conf.MAX_WARNINGS + 1
     assert result["warnings"][-1] == "gai.conf: %d more lines like these are not listed" % (100000 - gai_conf.MAX_WARNINGS)
     assert result["diff"]["before"].startswith("(") and "not shown" in result["diff"]["before"]
+
+
+def test_reload_alone_writes_a_block_with_only_reload_yes_and_reports_it(conf, run_in_process):
+    """The fixture's own 'reload no' is disabled, the block holds 'reload yes'; unset again, the file is as it was."""
+    original = conf.read_text()
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "reload": True, "_ansible_diff": True})
+    assert not failed and result["changed"] and result["reload"] is True
+    assert result["changes"] == ["disabled line 2, which the managed block replaces: reload no"]
+    text = conf.read_text()
+    assert text.endswith(gc.BLOCK_BEGIN + "\nreload yes\n" + gc.BLOCK_END + "\n") and "precedence" not in text
+    assert result["precedence"][0] == {"prefix": "::1/128", "precedence": 50}  # glibc's table still in force
+    failed, again = run_in_process(gai_conf, {"path": str(conf), "reload": True})
+    assert not failed and not again["changed"]
+    failed, back = run_in_process(gai_conf, {"path": str(conf)})
+    assert not failed and back["changed"] and back["reload"] is False and conf.read_text() == original
+
+
+def test_reload_false_turns_off_a_reload_yes_of_the_file(tmp_path, run_in_process, monkeypatch):
+    monkeypatch.setattr(gai_conf, "is_musl", lambda: False)
+    path = tmp_path / "gai.conf"
+    path.write_text("reload yes\n")
+    failed, result = run_in_process(gai_conf, {"path": str(path), "prefer": "ipv4", "reload": False})
+    assert not failed and result["changed"] and result["reload"] is False
+    assert path.read_text().startswith(gc.DISABLED_MARK + "reload yes\n")
+
+
+def test_a_mode_change_alone_is_changed_but_not_content(conf, run_in_process):
+    """What follows a change in the role (restarts) keys on content_changed/written, not on a chmod."""
+    failed, first = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4"})
+    assert not failed and first["content_changed"] and first["written"]
+    failed, result = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv4", "mode": "0644"})
+    assert not failed and result["changed"] and not result["content_changed"] and not result["written"]
+    assert oct(os.stat(conf).st_mode & 0o777) == "0o644"
+    failed, predicted = run_in_process(gai_conf, {"path": str(conf), "prefer": "ipv6", "_ansible_check_mode": True})
+    assert not failed and predicted["content_changed"] and not predicted["written"]
