@@ -61,8 +61,9 @@ netns: venv collection-path ## ip_address and ip_address_info against a real ker
 	tests/lab/lab.sh netns
 	pytest tests/netns
 
-cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback; apt-gets it)
+cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback) with real clients; apt-gets what they need
 	tests/lab/lab.sh redis
+	tests/lab/lab.sh clients
 	pytest tests/cluster
 
 lint: venv collection-path ## ansible-lint (production profile) and yamllint

@@ -92,7 +92,7 @@ for core in 2.16 2.17 2.18 2.19; do
     run_stage "host-modules-$core" count_host_modules tests/matrix/run.sh modules "$core"
 done
 cluster_tests() {  # Debian's redis-server (installed when missing), then the tests against a real Redis Cluster
-    tests/lab/lab.sh redis && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
+    tests/lab/lab.sh redis && tests/lab/lab.sh clients && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
 }
 
 run_stage cluster count_pytest cluster_tests

@@ -26,6 +26,9 @@ import time
 
 import redis
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+from lab_ca import make_certificates  # noqa: E402  (tests/lib: the CA the TLS tests share)
+
 ADDRESS = {"ipv4": "127.0.0.1", "ipv6": "::1"}
 NODE_TIMEOUT_MS = 1000
 
@@ -235,46 +238,6 @@ class RedisCluster:
             with self.client(port) as client:
                 counts[port] = int(client.info("stats")["total_connections_received"])
         return counts
-
-
-def make_certificates(directory):
-    """A CA and a server certificate for localhost, 127.0.0.1 and ::1 in ``directory``; returns the CA's path."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    os.makedirs(directory, exist_ok=True)
-    now = datetime.datetime.now(datetime.timezone.utc)
-
-    def build(subject, issuer, key, signer, ca, extra=()):
-        builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(key.public_key())
-                   .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
-                   .not_valid_after(now + datetime.timedelta(days=2))
-                   .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
-        for extension in extra:
-            builder = builder.add_extension(extension, critical=False)
-        return builder.sign(signer, hashes.SHA256())
-
-    def write(name, data):
-        with open(os.path.join(directory, name), "wb") as handle:
-            handle.write(data)
-
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "dualstack.redis test CA")])
-    ca_cert = build(ca_name, ca_name, ca_key, ca_key, True)
-    key = ec.generate_private_key(ec.SECP256R1())
-    names = x509.SubjectAlternativeName([x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-                                         x509.IPAddress(ipaddress.ip_address("::1"))])
-    cert = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]), ca_name, key, ca_key, False, [names])
-    write("ca.crt", ca_cert.public_bytes(serialization.Encoding.PEM))
-    write("server.crt", cert.public_bytes(serialization.Encoding.PEM))
-    write("server.key", key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                                          serialization.NoEncryption()))
-    return os.path.join(directory, "ca.crt")
 
 
 @contextlib.contextmanager

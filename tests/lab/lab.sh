@@ -13,6 +13,8 @@
 #                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
 #                                      tests against a real Redis Cluster on loopback; apt-get them when missing
+#   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
+#                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh python X.Y        print the path of a pythonX.Y (PATH, then pyenv), fail when none
 #   tests/lab/lab.sh doctor            list every program the lab and the tests run, say what is missing
@@ -90,6 +92,11 @@ HOST_DEPS=(
     "ssh|openssh-client|Ansible's ssh connection to the lab's nodes"
     "ssh-keygen|openssh-client|the lab's SSH key (tests/lab/lab.sh ssh-key)"
 )
+CLIENT_DEPS=(
+    "node|nodejs|the real Node.js client (ioredis) in tests/cluster"
+)
+# Where tests/lab/npm_fetch.py puts ioredis and what it needs (NODE_PATH=$IOREDIS_DIR/node_modules).
+IOREDIS_DIR=${IOREDIS_DIR:-/var/cache/dualstack-lab/ioredis}
 TOOLCHAIN_DEPS=(
     "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
     "git|git|ansible-test sanity, tests/sanity/run.sh"
@@ -347,6 +354,24 @@ cmd_redis() {
     say "Redis for the cluster tests: $(redis-server --version | cut -d' ' -f1-3)"
 }
 
+ioredis_ready() {  # every package of the lock file fetched, with the integrity the lock names
+    local name version integrity
+    while read -r name version integrity; do
+        case $name in ''|'#'*) continue ;; esac
+        [ "$(cat "$IOREDIS_DIR/node_modules/$name/.integrity" 2>/dev/null)" = "$integrity" ] || return 1
+    done <"$LAB_DIR/clients/ioredis.lock"
+}
+
+cmd_clients() {
+    install_deps "${CLIENT_DEPS[@]}"
+    if ! ioredis_ready; then
+        python3 "$LAB_DIR/npm_fetch.py" "$LAB_DIR/clients/ioredis.lock" "$IOREDIS_DIR" \
+            || die "fetching ioredis from the npm registry failed (above); nothing else was changed"
+    fi
+    cmd_jdk
+    say "real clients: Node.js $(node --version), ioredis in $IOREDIS_DIR/node_modules"
+}
+
 cmd_netns() {
     need_root "tests/netns makes network namespaces"
     install_deps "${NETNS_DEPS[@]}"
@@ -382,6 +407,9 @@ cmd_doctor() {
     doctor_table 'lab host (make lab, molecule, make demo):' "${HOST_DEPS[@]}" || bad=1
     doctor_table 'real Redis (tests/cluster, full_lab):' "${REDIS_DEPS[@]}" || bad=1
     doctor_table 'network namespaces (tests/netns):' "${NETNS_DEPS[@]}" || bad=1
+    doctor_table 'real clients (tests/cluster):' "${CLIENT_DEPS[@]}" || bad=1
+    if ioredis_ready; then printf '  ok       %-48s %s\n' "ioredis" "$IOREDIS_DIR/node_modules"
+    else printf '  MISSING  %-48s %s\n' "ioredis" "pinned in tests/lab/clients/ioredis.lock (tests/lab/lab.sh clients)"; bad=1; fi
     printf 'JDK for the JVM checks:\n'
     if v=$(find_jdk); then printf '  ok       %s\n' "$v"; else printf '  MISSING  OpenJDK 17 with jdk.compiler (apt-get install openjdk-17-jdk-headless)\n'; bad=1; fi
     printf 'Pythons for managed-host tests (make matrix: sanity compile and host-side modules):\n'
@@ -410,8 +438,9 @@ case "${1:-}" in
     ssh-key) shift; cmd_ssh_key "$@" ;;
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
+    clients) cmd_clients ;;
     netns) cmd_netns ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
