@@ -58,7 +58,7 @@ def probe(kind, host, port, *extra):
 
 
 def split(hostport):
-    host, _, port = hostport.rpartition(":")
+    host, port = hostport.rsplit(":", 1)
     return host.strip("[]"), int(port)
 
 

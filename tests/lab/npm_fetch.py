@@ -107,7 +107,7 @@ def fetch(entries, directory, registry=REGISTRY, timeout=60, opener=urllib.reque
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("lock")
     parser.add_argument("directory")
     parser.add_argument("--registry", default=REGISTRY)
