@@ -203,14 +203,17 @@ def test_tls_with_the_cluster_ca_follows_a_switch(tls_cluster, start_adhoc):
     cluster = tls_cluster
     finish = start_adhoc(args(cluster, tls=True, ca_certs=cluster.ca))
     thread, times = switch_later(cluster, "ipv6", delay=1.0, gap=0.3)
-    result = finish()
-    thread.join(10)
-    assert not result.get("failed"), result.get("msg")
-    # after the switch the module connects to [::1]: the certificate must name ::1 too (checked by redis-py)
-    assert result["converged"] and {n["ip"] for n in result["nodes"]} == {"::1"}
-    assert when(result) - times["last"] <= 0.5 + 1.0
-    cluster.switch("ipv4")
-    wait_for(lambda: cluster.settled("ipv4"), 15, "the TLS cluster back on 127.0.0.1")
+    try:
+        result = finish()
+        thread.join(10)
+        assert not result.get("failed"), result.get("msg")
+        # after the switch the module connects to [::1]: the certificate must name ::1 too (checked by redis-py)
+        assert result["converged"] and {n["ip"] for n in result["nodes"]} == {"::1"}
+        assert when(result) - times["last"] <= 0.5 + 1.0
+    finally:  # the next tests of this module need the cluster on IPv4, whatever happened here
+        thread.join(10)
+        cluster.switch("ipv4")
+        wait_for(lambda: cluster.settled("ipv4"), 15, "the TLS cluster back on 127.0.0.1")
 
 
 def test_tls_certificate_not_trusted_fails_clearly(tls_cluster, run_adhoc):
