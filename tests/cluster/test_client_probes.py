@@ -45,14 +45,18 @@ def clients_installed():
         pytest.fail("%s not installed: run tests/lab/lab.sh clients (make test does)" % " and ".join(missing), pytrace=False)
 
 
-def probe(kind, host, port, *extra):
+def run_probe(kind, *args):
+    """Run one probe with ``args``; the finished process."""
     argv = {"redis-py": [sys.executable, os.path.join(CLIENTS, "probe_redis_py.py")],
             "ioredis": ["node", os.path.join(CLIENTS, "probe_ioredis.js")],
             "jvm": [java(), os.path.join(CLIENTS, "Probe.java")]}[kind]
     env = dict(os.environ, NODE_PATH=IOREDIS)
     env.pop("JAVA_TOOL_OPTIONS", None)
-    done = subprocess.run(argv + [host, str(port), "--name", "probe-" + kind] + list(extra), capture_output=True,
-                          text=True, timeout=90, env=env, check=False)
+    return subprocess.run(argv + list(args), capture_output=True, text=True, timeout=90, env=env, check=False)
+
+
+def probe(kind, host, port, *extra):
+    done = run_probe(kind, host, str(port), "--name", "probe-" + kind, *extra)
     assert done.returncode == 0, (kind, done.stdout, done.stderr)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -116,10 +120,6 @@ def test_a_wrong_ca_is_a_one_line_error_for_every_client(tls_by_hostname, tmp_pa
     other_ca = make_certificates(str(tmp_path / "other"))
     shutil.copy(other_ca, other)
     for kind in KINDS:
-        argv = {"redis-py": [sys.executable, os.path.join(CLIENTS, "probe_redis_py.py")],
-                "ioredis": ["node", os.path.join(CLIENTS, "probe_ioredis.js")],
-                "jvm": [java(), os.path.join(CLIENTS, "Probe.java")]}[kind]
-        done = subprocess.run(argv + ["localhost", str(tls_by_hostname.ports[0]), "--ca", str(other)], capture_output=True,
-                              text=True, timeout=90, env=dict(os.environ, NODE_PATH=IOREDIS), check=False)
+        done = run_probe(kind, "localhost", str(tls_by_hostname.ports[0]), "--ca", str(other))
         assert done.returncode == 1 and done.stdout == "", (kind, done.stdout, done.stderr)
         assert done.stderr.strip().splitlines()[-1].startswith("probe_"), (kind, done.stderr)
