@@ -355,8 +355,8 @@ cmd_redis() {
 }
 
 ioredis_ready() {  # every package of the lock file fetched, with the integrity the lock names
-    local name version integrity
-    while read -r name version integrity; do
+    local name integrity
+    while read -r name _ integrity; do
         case $name in ''|'#'*) continue ;; esac
         [ "$(cat "$IOREDIS_DIR/node_modules/$name/.integrity" 2>/dev/null)" = "$integrity" ] || return 1
     done <"$LAB_DIR/clients/ioredis.lock"
