@@ -5,7 +5,7 @@
 
 DOCUMENTATION = r"""
 module: re_node_address
-short_description: Set a Redis Enterprise node's internal address and external addresses with rladmin
+short_description: Set a Redis Enterprise node's internal address and external addresses with rladmin or the REST API
 version_added: 0.1.0
 description:
   - Reads the node with C(rladmin status nodes) first and runs C(rladmin node <id> addr set) or
@@ -16,11 +16,17 @@ description:
     that is still up, and running on the node being changed.
   - External addresses may be IPv4 or IPv6 and need not be bound to any interface (elastic IPs,
     load-balancer addresses). They are validated and normalized (IPv6 lower-case and compressed).
+  - With O(api_url) (or E(RE_API_URL)) it uses the cluster's REST API instead, from wherever it runs. It
+    reads C(GET /v1/nodes) and C(GET /v1/nodes/status), sends one C(PUT /v1/nodes/<id>) with only the
+    fields that differ (C(addr), or C(external_addr) as the whole new list) and reads the node back. The
+    same checks run before any request; the API's own refusals (401 credentials, 404 unknown node, 406
+    C(node_not_offline), 400 with its description) become one-line errors.
   - The role C(dualstack.redis.internal_address) runs the whole documented procedure around this.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - dualstack.redis._rladmin
+  - dualstack.redis._re_api
   - dualstack.redis._attributes
   - dualstack.redis._attributes.FULL
   - dualstack.redis._attributes.PLATFORM_LINUX
@@ -49,6 +55,8 @@ options:
 notes:
   - rladmin is run with C(-y) and without a terminal, so it never waits on a prompt. A non-zero exit or a
     reply other than C(Updated successfully.) fails the task with rladmin's own output.
+  - Over the REST API, check mode sends no C(PUT) (only the two reads), and RV(commands) lists the request
+    as C([method, url, JSON body]).
 seealso:
   - module: dualstack.redis.re_node_info
   - module: dualstack.redis.re_node_demote
@@ -73,11 +81,23 @@ EXAMPLES = r"""
     node: 3
     internal_address: 10.0.1.13
   delegate_to: re-node-1
+
+- name: The same external addresses from the controller, over the REST API
+  dualstack.redis.re_node_address:
+    api_url: https://cluster.example.com:9443
+    api_username: admin@example.com
+    api_password: "{{ vault_re_admin_password }}"
+    ca_path: /etc/pki/redis-enterprise/proxy_cert.pem
+    node: 2
+    external_addresses: [203.0.113.12, 2001:db8::12]
+  delegate_to: localhost
 """
 
 RETURN = r"""
 commands:
-  description: The rladmin argv lists run (in check mode, those that would run).
+  description:
+    - The rladmin argv lists run (in check mode, those that would run); on failure, those that ran, the failed one last.
+    - Over the REST API, the requests that changed something, each as V([method, url, JSON body]).
   returned: always
   type: list
   elements: list
@@ -90,12 +110,17 @@ after:
   description: The node as rladmin lists it afterwards (in check mode, as it would be).
   returned: always
   type: dict
+transport:
+  description: How the node was read and changed, V(rladmin) or V(rest).
+  returned: always
+  type: str
 """
 
 import copy
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _re_api as re_api
 from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
 from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
@@ -108,6 +133,7 @@ def main():
             internal_address=dict(type="str"),
             external_addresses=dict(type="list", elements="str"),
             external_addresses_state=dict(type="str", choices=list(rl.EXTERNAL_STATES), default="exact"),
+            **re_api.REST_ARGS
         ),
         required_one_of=[("internal_address", "external_addresses")],
         supports_check_mode=True,
@@ -122,6 +148,8 @@ def main():
             rl.normalize_address(params["internal_address"], "internal_address")
     except rl.RladminError as exc:
         module.fail_json(msg=str(exc))
+    if re_api.uses_rest(module):
+        _over_rest(module, node_id, wanted_external)
 
     rladmin = re_module.Rladmin(module)
     try:
@@ -144,7 +172,7 @@ def main():
     except rl.RladminError as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[], before=node if "node" in locals() else None)
 
-    result = dict(changed=bool(commands), commands=commands, before=node, after=predicted)
+    result = dict(changed=bool(commands), commands=commands, before=node, after=predicted, transport="rladmin")
     if commands and not module.check_mode:
         ran = []
         try:
@@ -169,9 +197,25 @@ def main():
         missing = rl.differences(result["after"], predicted)
         if missing:
             module.fail_json(msg="rladmin replied %r but node %d %s" % (rl.SUCCESS_UPDATED, node_id, "; ".join(missing)), **result)
-    if module._diff:
+    _exit(module, node_id, result)
+
+
+def _over_rest(module, node_id, wanted_external):
+    api = re_api.RestApi(module)
+    params = module.params
+    try:
+        result = re_api.update_node(api, node_id, params["internal_address"], wanted_external,
+                                    params["external_addresses_state"], module.check_mode)
+    except re_api.RestFailed as exc:
+        module.fail_json(msg=str(exc), transport="rest", **exc.result)
+    result["transport"] = "rest"
+    _exit(module, node_id, result)
+
+
+def _exit(module, node_id, result):
+    if module._diff and result["after"] is not None:
         result["diff"] = dict(
-            before=_addresses(node), after=_addresses(result["after"]),
+            before=_addresses(result["before"]), after=_addresses(result["after"]),
             before_header="node %d" % node_id, after_header="node %d" % node_id,
         )
     module.exit_json(**result)

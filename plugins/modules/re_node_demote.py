@@ -33,6 +33,10 @@ notes:
   - rladmin is run with C(-y) and without a terminal. A non-zero exit or a reply that does not end in C(OK)
     fails the task with rladmin's output; so does a node still holding something afterwards.
   - When the demotion fails, the node is read again, and C(changed) says whether it holds less than before.
+  - There is no REST API transport. The REST API documents C(POST /v1/nodes/<id>/actions/enslave_node) only as
+    "turn node into a replica", with no option that also hands over the cluster master role (rladmin's
+    C(demote_node)), and moving that role is a separate action (C(POST /v1/cluster/actions/change_master)); so
+    this module keeps rladmin, which does both in one documented step.
 seealso:
   - module: dualstack.redis.re_node_info
   - module: dualstack.redis.re_node_address

@@ -5,18 +5,22 @@
 
 DOCUMENTATION = r"""
 module: re_node_info
-short_description: The nodes of a Redis Enterprise Software cluster, from rladmin
+short_description: The nodes of a Redis Enterprise Software cluster, from rladmin or the REST API
 version_added: 0.1.0
 description:
   - Runs C(rladmin status nodes) on a cluster node and returns every node with its internal and
     external addresses, role, status and the other columns rladmin prints, plus which node is the
     cluster master.
+  - With O(api_url) (or E(RE_API_URL)) it reads C(GET /v1/nodes) and C(GET /v1/nodes/status) from the
+    cluster's REST API instead, from wherever it runs (the controller, an AWX job), with no SSH to the
+    nodes, and returns the same keys.
   - Reads rladmin's table by what each column's values look like, so uneven column widths, blank
     external-address cells, comma-joined address lists and statuses with spaces are read right.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - dualstack.redis._rladmin
+  - dualstack.redis._re_api
   - dualstack.redis._attributes
   - dualstack.redis._attributes.INFO_MODULE
   - dualstack.redis._attributes.PLATFORM_LINUX
@@ -27,6 +31,8 @@ options:
 notes:
   - rladmin answers only on a node whose Redis Enterprise services run; on a node that is down it fails,
     and so does this module, with rladmin's output.
+  - Over the REST API, V(OK) stands for the API's C(active) and any other state is the API's word
+    upper-cased (V(DOWN), V(PROVISIONING), V(DECOMMISSIONING)); RV(nodes[].connected) is false for every node.
 seealso:
   - module: dualstack.redis.re_node_address
   - module: dualstack.redis.re_node_demote
@@ -46,6 +52,14 @@ EXAMPLES = r"""
   dualstack.redis.re_node_info:
     node: 3
   register: node3
+
+- name: The same from the controller, over the REST API (credentials from RE_API_USERNAME/RE_API_PASSWORD)
+  dualstack.redis.re_node_info:
+    api_url: https://cluster.example.com:9443
+    ca_path: /etc/pki/redis-enterprise/proxy_cert.pem
+  delegate_to: localhost
+  run_once: true
+  register: cluster
 """
 
 RETURN = r"""
@@ -94,44 +108,63 @@ nodes:
       description: Whether the status is C(OK).
       type: bool
     connected:
-      description: Whether this is the node rladmin ran on (marked C(*) by rladmin).
+      description: Whether this is the node rladmin ran on (marked C(*) by rladmin); always false over the REST API.
       type: bool
+    rest_status:
+      description: The API's own node status (C(active), C(down), C(provisioning), C(decommissioning)).
+      type: str
+      returned: over the REST API
 master:
   description: The id of the cluster master node, or null when rladmin shows none.
   returned: always
   type: int
   sample: 1
 connected:
-  description: The id of the node rladmin ran on.
+  description: The id of the node rladmin ran on; null over the REST API.
   returned: always
   type: int
   sample: 2
+transport:
+  description: How the nodes were read, V(rladmin) or V(rest).
+  returned: always
+  type: str
+  sample: rest
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _re_api as re_api
 from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
 from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(re_module.RLADMIN_ARGS, node=dict(type="int")),
+        argument_spec=dict(re_module.RLADMIN_ARGS, node=dict(type="int"), **re_api.REST_ARGS),
         supports_check_mode=True,
     )
-    rladmin = re_module.Rladmin(module)
-    try:
-        nodes = rladmin.nodes()
-    except re_module.RladminFailed as exc:
-        rladmin.fail(exc, changed=False)
-    connected = next((node["id"] for node in nodes if node["connected"]), None)
+    transport = "rest" if re_api.uses_rest(module) else "rladmin"
+    if transport == "rest":
+        api = re_api.RestApi(module)
+        try:
+            nodes = api.nodes()
+        except re_api.RestFailed as exc:
+            module.fail_json(msg=str(exc), changed=False, transport=transport)
+        connected = None
+    else:
+        rladmin = re_module.Rladmin(module)
+        try:
+            nodes = rladmin.nodes()
+        except re_module.RladminFailed as exc:
+            rladmin.fail(exc, changed=False, transport=transport)
+        connected = next((node["id"] for node in nodes if node["connected"]), None)
     master = rl.master_id(nodes)
     if module.params["node"] is not None:
         try:
             nodes = [rl.find_node(nodes, module.params["node"])]
         except rl.RladminError as exc:
             module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, nodes=nodes, master=master, connected=connected)
+    module.exit_json(changed=False, nodes=nodes, master=master, connected=connected, transport=transport)
 
 
 if __name__ == "__main__":

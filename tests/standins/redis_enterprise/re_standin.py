@@ -25,9 +25,27 @@ What it reproduces:
   role, the node's primary shards (swapped with their replicas) and its endpoints to other OK nodes, and
   fails when no other node is OK. A master node that stays down for 4 s is replaced by the lowest OK node.
 
-What it does not reproduce: the data plane (no Redis runs), the real CCS and its persistence, the REST
-API, cluster creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not
-publish them: these say what is wrong and exit 1), and real timing of failovers.
+- the REST API's node requests (``re_standin.py api``, or in the agent when ``/etc/opt/redislabs/api.json``
+  exists; see ``api_main``), from https://redis.io/docs/latest/operate/rs/references/rest-api/: HTTPS with
+  basic auth (401 without valid credentials; 403 when a user whose role is not ``admin`` sends a PUT: the
+  nodes requests page gives ``update_node`` to admin only); ``GET /v1/nodes`` and ``GET /v1/nodes/<uid>``
+  (node objects: ``uid``, ``addr``, ``external_addr``, ``status`` ``active``/``down``, ``shard_count``,
+  ``shard_list``, ``software_version``, ``cores``, ``use_internal_ipv6``, ``accept_servers``,
+  ``max_redis_servers``; 404 for an unknown uid, "Node UID does not exist"); ``GET /v1/nodes/status`` and
+  ``GET /v1/nodes/<uid>/status`` (requests/nodes/status: an object keyed by uid with ``hostname``, ``role``
+  ``master``/``slave``, ``node_status``, ``software_version``, ``master_shards``, ``slave_shards``); ``PUT
+  /v1/nodes/<uid>`` with ``addr`` (only while the node is down, else 406 with error code ``node_not_offline``,
+  "Attempted to change node address while it is online") and ``external_addr`` (the whole list), an empty
+  200 reply on success, 400 "Bad content provided" for a body that is not a JSON object or a field that is
+  not an address, 404 ``node_not_found``; error bodies ``{"error_code": ..., "description": ...}`` (the
+  reference's ``cluster_Error``); 503 from a node that is not in the cluster (its agent is not heartbeating).
+
+What it does not reproduce: the data plane (no Redis runs), the real CCS and its persistence, cluster
+creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not publish them:
+these say what is wrong and exit 1), and real timing of failovers. Of the REST API: every request but the
+node ones above, the other writable node fields (refused here with 400 as not modelled), redirects to the
+master node (``handle_redirects``), actions, the plain-HTTP port, and which HTTP code the API really gives
+an IPv4/IPv6 switch or another node's address (undocumented; 400 here, as rladmin refuses them).
 
 Fault injection for tests: addresses listed in ``/etc/opt/redislabs/standin-blocked`` on a node are ones
 from which that node cannot reach the cluster (as behind a firewall): with such an internal address the
@@ -37,18 +55,25 @@ Commands for tests: ``re_standin.py init ID:ADDRESS:HOSTNAME ...`` writes a fres
 two databases with replicated shards and one endpoint each).
 """
 
+import base64
 import fcntl
+import hmac
 import ipaddress
 import json
 import os
+import socket
+import ssl
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 SHARED = os.environ.get("RE_STANDIN_SHARED", "/var/opt/redislabs/shared")
 STATE = os.path.join(SHARED, "cluster.json")
 NODE_ID_FILE = os.environ.get("RE_STANDIN_NODE_ID", "/etc/opt/redislabs/node_id")
 BLOCKED_FILE = os.environ.get("RE_STANDIN_BLOCKED", "/etc/opt/redislabs/standin-blocked")
+API_CONFIG = os.environ.get("RE_STANDIN_API_CONFIG", "/etc/opt/redislabs/api.json")
 HEARTBEAT = 0.3
 DOWN_AFTER = 2.0
 MASTER_FAILOVER_AFTER = 4.0
@@ -131,7 +156,12 @@ def blocked_addresses():
 # --- the agent ----------------------------------------------------------------------------------
 
 def agent():
-    """Heartbeat while the node's internal address is bound to an UP interface (run by rlec_supervisor)."""
+    """Heartbeat while the node's internal address is bound to an UP interface (run by rlec_supervisor).
+
+    Also serves the REST API (in a thread) when API_CONFIG exists: the API lives and dies with the node's services.
+    """
+    if os.path.exists(API_CONFIG):
+        threading.Thread(target=api_main, args=([API_CONFIG],), daemon=True).start()
     while True:
         node_id = my_id()
         if node_id is not None and os.path.exists(STATE):
@@ -348,6 +378,178 @@ def rladmin(argv):
         raise RladminError("ERROR: Invalid command: rladmin %s" % " ".join(argv))
 
 
+# --- the REST API -------------------------------------------------------------------------------
+
+class ApiError(Exception):
+    def __init__(self, code, error_code=None, description=None):
+        super().__init__(description)
+        self.code, self.error_code, self.description = code, error_code, description
+
+
+def node_object(cluster, key):
+    node = cluster.data["nodes"][key]
+    node_id = int(key)
+    shards = [s for s in cluster.data["shards"] if s["node"] == node_id]
+    return {
+        "uid": node_id, "addr": node["address"], "external_addr": list(node["external"]),
+        "status": "active" if cluster.ok(node_id) else "down", "shard_count": len(shards),
+        "shard_list": [s["id"] for s in shards], "software_version": VERSION, "cores": 4,
+        "use_internal_ipv6": ipaddress.ip_address(node["address"]).version == 6, "accept_servers": True,
+        "max_redis_servers": 100, "total_memory": 8261935104, "architecture": "x86_64",
+    }
+
+
+def node_status(cluster, key):
+    node_id = int(key)
+    shards = [s for s in cluster.data["shards"] if s["node"] == node_id]
+    return {
+        "hostname": cluster.data["nodes"][key]["hostname"],
+        "role": "master" if cluster.data["master"] == node_id else "slave",
+        "node_status": "active" if cluster.ok(node_id) else "down", "software_version": VERSION,
+        "master_shards": [s["id"] for s in shards if s["role"] == "master"],
+        "slave_shards": [s["id"] for s in shards if s["role"] == "slave"], "cores": 4,
+    }
+
+
+def api_put_node(cluster, key, body):
+    node_id = int(key)
+    if not isinstance(body, dict) or not body:
+        raise ApiError(400, "bad_content", "Bad content provided: the body must be a JSON object of node fields")
+    unknown = sorted(set(body) - {"addr", "external_addr"})
+    if unknown:
+        raise ApiError(400, "bad_content", "Bad content provided: %s not modelled by the stand-in" % ", ".join(unknown))
+    external = body.get("external_addr")
+    if "external_addr" in body and not (isinstance(external, list) and all(isinstance(a, str) for a in external)):
+        raise ApiError(400, "bad_content", "Bad content provided: external_addr must be a list of addresses")
+    try:
+        if "addr" in body:
+            if not isinstance(body["addr"], str):
+                raise RladminError("ERROR: Invalid IP address: %s" % json.dumps(body["addr"]))
+            if cluster.ok(node_id):
+                raise ApiError(406, "node_not_offline", "Attempted to change node address while it is online")
+            addr_set(cluster, node_id, body["addr"])
+        if external is not None:
+            parsed = [str(valid_ip(a)) for a in external]
+            cluster.node(node_id)["external"] = parsed
+            cluster.dirty = True
+    except RladminError as exc:
+        raise ApiError(400, "bad_content", "Bad content provided: %s" % str(exc).replace("ERROR: ", ""))
+
+
+def api_request(method, path, body, role):
+    """(code, reply object or None) for one authenticated request."""
+    parts = [p for p in path.split("?", 1)[0].split("/") if p]
+    me = my_id()
+    with Cluster() as cluster:
+        if cluster.data is None or me is None or not cluster.ok(me):
+            raise ApiError(503, "node_not_responding", "The node is not responding or is not a member of the cluster")
+        if parts[:2] != ["v1", "nodes"]:
+            raise ApiError(404, "not_found", "The URI does not exist")
+        rest = parts[2:]
+        if method == "GET" and rest == []:
+            return 200, [node_object(cluster, k) for k in sorted(cluster.data["nodes"], key=int)]
+        if method == "GET" and rest == ["status"]:
+            return 200, {k: node_status(cluster, k) for k in sorted(cluster.data["nodes"], key=int)}
+        if not rest or not rest[0].isdigit() or len(rest) > 2 or rest[1:] not in ([], ["status"]):
+            raise ApiError(404, "not_found", "The URI does not exist")
+        key = str(int(rest[0]))
+        if key not in cluster.data["nodes"]:
+            raise ApiError(404, "node_not_found", "Node UID does not exist")
+        if method == "GET":
+            return 200, node_object(cluster, key) if len(rest) == 1 else node_status(cluster, key)
+        if method == "PUT" and len(rest) == 1:
+            if role != "admin":
+                raise ApiError(403, "insufficient_permissions", "The user cannot access the specified URI")
+            api_put_node(cluster, key, body)
+            return 200, None
+        raise ApiError(405, "method_not_allowed", "Method %s is not allowed on %s" % (method, path))
+
+
+class ApiHandler(BaseHTTPRequestHandler):
+    users = {}
+    server_version = "cnm_http"
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):  # quiet: the tests read replies, not logs
+        pass
+
+    def _reply(self, code, obj=None, headers=()):
+        data = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(code)
+        for name, value in headers:
+            self.send_header(name, value)
+        if data:
+            self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _user_role(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Basic "):
+            return None
+        try:
+            user, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+        except ValueError:
+            return None
+        entry = self.users.get(user)
+        if entry is None or not hmac.compare_digest(entry["password"].encode(), password.encode()):
+            return None
+        return entry.get("role", "admin")
+
+    def _handle(self, method):
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        role = self._user_role()
+        if role is None:
+            self._reply(401, headers=[("WWW-Authenticate", 'Basic realm="cnm"')])
+            return
+        body = None
+        if method == "PUT":
+            if self.headers.get("Content-Type", "").split(";")[0].strip() != "application/json":
+                self._reply(400, {"error_code": "bad_header", "description": "Content-Type must be application/json"})
+                return
+            try:
+                body = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                self._reply(400, {"error_code": "bad_content", "description": "Bad content provided: the body is not JSON"})
+                return
+        try:
+            code, reply = api_request(method, self.path, body, role)
+        except ApiError as exc:
+            self._reply(exc.code, {"error_code": exc.error_code, "description": exc.description})
+            return
+        self._reply(code, reply)
+
+    def do_GET(self):
+        self._handle("GET")
+
+    def do_PUT(self):
+        self._handle("PUT")
+
+
+class ApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, host, port, handler):
+        self.address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        super().__init__((host, port), handler)
+
+
+def api_main(args):
+    """``api CONFIG``: serve the REST API as CONFIG (JSON) says: listen, port, cert, key, users
+    ({name: {password, role}}). Prints the port it listens on (port 0 picks a free one)."""
+    with open(args[0]) as handle:
+        config = json.load(handle)
+    handler = type("Handler", (ApiHandler,), {"users": config["users"]})
+    server = ApiServer(config.get("listen", "::"), int(config.get("port", 9443)), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(config["cert"], config["key"])
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
+
+
 def init(specs):
     """A fresh cluster: ``ID:ADDRESS:HOSTNAME`` per node; node 1 master; two databases."""
     nodes = {}
@@ -377,10 +579,12 @@ def _split_v6(spec):
 
 def main(argv):
     if not argv:
-        sys.exit("usage: re_standin.py agent | rladmin ARGS... | init ID:ADDRESS:HOSTNAME...")
+        sys.exit("usage: re_standin.py agent | api CONFIG | rladmin ARGS... | init ID:ADDRESS:HOSTNAME...")
     command, args = argv[0], argv[1:]
     if command == "agent":
         agent()
+    if command == "api":
+        api_main(args)
     try:
         if command == "rladmin":
             print(rladmin(args))
