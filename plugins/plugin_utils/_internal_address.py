@@ -120,7 +120,8 @@ def plan_internal_addresses(nodes, requests, delegate=None):
             given = record["node"]
         node_id = given if given is not None else connected
         if node_id is None:
-            problems.append("%s: cannot tell which node it is (rladmin did not answer there); set redis_enterprise_node_id" % host)
+            problems.append("%s: cannot tell which node it is (rladmin did not answer there, or the REST API is used); "
+                            "set redis_enterprise_node_id" % host)
             continue
         if connected is not None and given is not None and connected != given:
             problems.append("%s: redis_enterprise_node_id is %s but rladmin there says it is node %s" % (host, given, connected))

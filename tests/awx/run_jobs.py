@@ -57,8 +57,9 @@ def snapshot(ephemeral):
     }
 
 
-def private_data_dir(base, name, extravars, inventory_dir):
-    """A job's private data directory, laid out as AWX lays it out for ansible-runner."""
+def private_data_dir(base, name, extravars, inventory_dir, credential_env=None):
+    """A job's private data directory, laid out as AWX lays it out for ansible-runner; ``credential_env`` is what
+    a credential's injector puts into the job's environment."""
     pdd = os.path.join(base, name)
     shutil.rmtree(pdd, ignore_errors=True)
     shutil.copytree(os.path.join(ROOT, "docs", "awx-project"), os.path.join(pdd, "project"))
@@ -71,6 +72,7 @@ def private_data_dir(base, name, extravars, inventory_dir):
         "ANSIBLE_PYTHON_INTERPRETER": "/usr/bin/python3",
         "ANSIBLE_NOCOLOR": "1",
     }
+    envvars.update(credential_env or {})
     with open(os.path.join(pdd, "env", "envvars"), "w", encoding="utf-8") as handle:
         yaml.safe_dump(envvars, handle)
     return pdd
@@ -81,7 +83,7 @@ def load_json(path):
         return json.load(handle)
 
 
-def run_job(pdd, playbook, cmdline, ident):
+def run_job(pdd, playbook, cmdline, ident, secrets=(SECRET,)):
     runner = ansible_runner.run(private_data_dir=pdd, playbook=playbook, cmdline=cmdline, ident=ident, quiet=True,
                                 timeout=900)
     artifacts = runner.config.artifact_dir
@@ -91,7 +93,8 @@ def run_job(pdd, playbook, cmdline, ident):
     for folder, _dirs, files in os.walk(artifacts):
         for name in files:
             with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as handle:
-                if SECRET in handle.read():
+                text = handle.read()
+                if any(secret in text for secret in secrets):
                     leaked.append(os.path.relpath(os.path.join(folder, name), artifacts))
     failed_tasks = ["%s: %s" % (e["event_data"].get("task"), e["event_data"].get("res", {}).get("msg"))
                     for e in events if e.get("event") == "runner_on_failed"]

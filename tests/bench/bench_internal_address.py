@@ -15,8 +15,6 @@ the figures are the medians of the three runs (each run's are printed too). It r
 Exit status 1 when a target is missed. Needs the lab (make lab) and root.
 """
 
-import datetime
-import glob
 import json
 import os
 import subprocess
@@ -26,7 +24,8 @@ import time
 
 import yaml
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+from molecule_lab import ROOT, prepared, stamp
+
 SCENARIO = "internal_address"
 WAITS = ("Wait until the cluster sees the node down", "Wait until the node is OK at")
 TARGET_OVERHEAD = 6.0
@@ -35,16 +34,6 @@ FLOOR_PLAYBOOK = """- hosts: all
   gather_facts: false
   tasks:
 """ + "    - ansible.builtin.ping:\n" * 10
-
-
-def molecule(*args):
-    # from the project root: MOLECULE_GLOB (molecule/*/molecule.yml) is relative to it, and make bench runs from tests/bench
-    subprocess.run(["molecule"] + list(args) + ["-s", SCENARIO], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   cwd=ROOT)
-
-
-def stamp(text):
-    return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def change(env, inventories, control_dir):
@@ -106,12 +95,7 @@ def per_node(report, joins):
 
 
 def main():
-    molecule("destroy")
-    try:
-        molecule("create")
-        molecule("prepare")
-        ephemeral = sorted(glob.glob(os.path.expanduser("~/.ansible/tmp/molecule.*.%s" % SCENARIO)), key=os.path.getmtime)[-1]
-        env = dict(os.environ, ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_CONFIG=os.path.join(ephemeral, "ansible.cfg"))
+    with prepared(SCENARIO) as (ephemeral, env):
         inventory = os.path.join(ephemeral, "inventory")
         floor_file = os.path.join(ephemeral, "bench_floor.yml")
         with open(floor_file, "w") as handle:
@@ -126,8 +110,6 @@ def main():
                 for number, sources in enumerate(([inventory], [inventory, back], [inventory]))]
         with open(os.path.join(ephemeral, "re-shared", "cluster.json")) as handle:
             joins = json.load(handle).get("joins", [])
-    finally:
-        molecule("destroy")
 
     results = [per_node(report, joins) for report, _seconds in runs]
     print("internal_address benchmark: 3-node change on the Redis Enterprise stand-in, 3 runs (there, back, there) of "

@@ -489,10 +489,10 @@ class ApiHandler(BaseHTTPRequestHandler):
         if not header.startswith("Basic "):
             return None
         try:
-            user, _, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
+            user, colon, password = base64.b64decode(header[6:], validate=True).decode("utf-8").partition(":")
         except ValueError:
             return None
-        entry = self.users.get(user)
+        entry = self.users.get(user) if colon else None
         if entry is None or not hmac.compare_digest(entry["password"].encode(), password.encode()):
             return None
         return entry.get("role", "admin")

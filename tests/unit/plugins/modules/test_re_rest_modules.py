@@ -90,7 +90,7 @@ def test_info_over_rest_matches_rladmin_on_the_same_state(cluster, run_in_proces
     assert rows == [(1, "192.0.2.11", "master", True, "re-a", "OK"), (2, "192.0.2.12", "slave", True, "re-b", "OK"),
                     (3, "192.0.2.13", "slave", False, "re-c", "DOWN")]
     text = cluster.standin("rladmin", "status", "nodes")
-    for node_id, address, role, ok, hostname, _ in rows:
+    for node_id, address, role, ok, hostname, _status in rows:
         line = next(line for line in text.splitlines() if "node:%d " % node_id in line)
         assert address in line and role in line and hostname in line and ("OK" in line) == ok
 
