@@ -125,6 +125,7 @@ background_lane() {
     # (tests/matrix/run.sh, `make matrix`): sanity with every target Python that release supports, and the
     # unit tests.
     local core
+    run_stage matrix-venvs count_one tests/matrix/run.sh venvs
     for core in 2.16 2.17 2.18 2.19; do
         run_stage "sanity-$core" count_sanity tests/matrix/run.sh sanity "$core"
         run_stage "units-$core" count_pytest tests/matrix/run.sh units "$core" --junitxml="$logs/units-$core.xml"
@@ -138,8 +139,8 @@ background_lane() {
     molecule_stages "${bg_scenarios[@]}"
 }
 
-# Before the lanes split: the matrix venvs (both lanes use them) and the lab image (both run scenarios).
-run_stage matrix-venvs count_one tests/matrix/run.sh venvs
+# Before the lanes split: the lab image (both run scenarios). The matrix venvs are the background lane's first
+# stage; the foreground uses them only at its end (host-modules).
 if [ $(( ${#fg_scenarios[@]} + ${#bg_scenarios[@]} )) -gt 0 ]; then
     if tests/lab/lab.sh host >"$logs/lab.log" 2>&1 && tests/lab/lab.sh image >>"$logs/lab.log" 2>&1; then
         lab_ready=1
@@ -154,11 +155,11 @@ background_pid=$!
 
 run_stage cluster count_pytest cluster_tests
 run_stage netns count_pytest netns_tests
+molecule_stages "${fg_scenarios[@]}"
 # The managed-host modules run for real on localhost (Python 3.6 under 2.16), against the stand-in.
 for core in 2.16 2.17 2.18 2.19; do
     run_stage "host-modules-$core" count_host_modules tests/matrix/run.sh modules "$core"
 done
-molecule_stages "${fg_scenarios[@]}"
 wait "$background_pid"
 
 printf '\n%-40s %6s %6s %7s\n' stage passed failed time

@@ -94,6 +94,11 @@ def run_job(pdd, playbook, cmdline, ident, secrets=(SECRET,)):
         for name in files:
             with open(os.path.join(folder, name), encoding="utf-8", errors="replace") as handle:
                 text = handle.read()
+                if name == "command" and folder == artifacts:
+                    # ansible-runner's record of how it started the job, with the job's environment: where a
+                    # credential's injector puts its values (AWX redacts them in the job's details). The
+                    # command line and everything the playbook printed or sent as events are checked.
+                    text = json.dumps(dict(json.loads(text), env=None))
                 if any(secret in text for secret in secrets):
                     leaked.append(os.path.relpath(os.path.join(folder, name), artifacts))
     failed_tasks = ["%s: %s" % (e["event_data"].get("task"), e["event_data"].get("res", {}).get("msg"))

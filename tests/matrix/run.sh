@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # `make matrix`: the collection against every ansible-core release meta/runtime.yml claims (2.16 to 2.19).
 # Each release gets its own venv, .build/matrix/<version>, made from tests/matrix/<version>.txt (the
-# matching `ansible` package, its ansible-core and what the unit tests import) on Python 3.11; a venv is
-# reused while its pin file is unchanged (the file is copied into the venv as its .installed stamp).
+# matching `ansible` package, its ansible-core and what the unit tests import) on Python 3.11. The venv itself
+# lives in a cache outside the checkout, named after its pin file's and Python's hash
+# ($DUALSTACK_REDIS_CACHE, default ~/.cache/dualstack-redis/matrix), and .build/matrix/<version> links to it: a
+# fresh clone on the same machine reuses it (as pip reuses its cache), a changed pin file gets a new one.
 #
 #   tests/matrix/run.sh [VERSION...]          everything below for each version (default: all), one summary
 #   tests/matrix/run.sh venvs [VERSION...]    make the missing or stale venvs (in parallel)
@@ -28,18 +30,42 @@ PYTHON=${PYTHON:-python3}
 
 die() { echo "matrix: $*" >&2; exit 2; }
 pins() { local f=$top/tests/matrix/$1.txt; [ -f "$f" ] || die "no pin file $f (versions: ${ALL_VERSIONS[*]})"; echo "$f"; }
-fresh() { [ -x "$matrix/$1/bin/python" ] && cmp -s "$(pins "$1")" "$matrix/$1/.installed"; }
+cache=${DUALSTACK_REDIS_CACHE:-$HOME/.cache/dualstack-redis}/matrix
 
-make_venv() {  # version: (re)create .build/matrix/<version> from its pin file
-    local v=$1 dir=$matrix/$1 pinfile
+cached_dir() {  # version: the cache directory of its venv, named after the pin file and the Python building it
+    local key
+    key=$( { cat "$(pins "$1")"; "$PYTHON" -c 'import sys; print(sys.version)'; } | sha256sum | cut -c1-16)
+    echo "$cache/$1-$key"
+}
+
+fresh() {  # version: .build/matrix/<version> links to the venv its pin file names, and that venv is complete
+    local dir
+    dir=$(cached_dir "$1")
+    [ "$(readlink "$matrix/$1" 2>/dev/null)" = "$dir" ] || return 1
+    [ -x "$dir/bin/python" ] && cmp -s "$(pins "$1")" "$dir/.installed"
+}
+
+link_cached() {  # version: point .build/matrix/<version> at a complete cached venv; false when there is none
+    local dir
+    dir=$(cached_dir "$1")
+    [ -x "$dir/bin/python" ] && cmp -s "$(pins "$1")" "$dir/.installed" || return 1
+    rm -rf "${matrix:?}/$1"
+    ln -s "$dir" "$matrix/$1"
+}
+
+make_venv() {  # version: (re)create its cached venv from its pin file and link .build/matrix/<version> to it
+    local v=$1 dir pinfile
     pinfile=$(pins "$v")
-    rm -rf "$dir"
+    dir=$(cached_dir "$v")
+    mkdir -p "$cache"
+    rm -rf "$dir" "${matrix:?}/$v"
     "$PYTHON" -m venv "$dir"
     "$dir/bin/pip" install --quiet --upgrade pip
     "$dir/bin/pip" install --quiet -r "$pinfile"
     # The pins must be what got installed: the ansible package brings the ansible-core release named.
     "$dir/bin/python" -c 'import sys, ansible.release as r; sys.exit(0 if r.__version__.startswith(sys.argv[1] + ".") else "ansible-core %s is not %s" % (r.__version__, sys.argv[1]))' "$v"
     cp "$pinfile" "$dir/.installed"
+    ln -s "$dir" "$matrix/$v"
 }
 
 venvs() {  # version...: make the stale ones, side by side; fail when one fails (its log is printed)
@@ -48,6 +74,7 @@ venvs() {  # version...: make the stale ones, side by side; fail when one fails 
     for v in "$@"; do
         pins "$v" >/dev/null
         fresh "$v" && continue
+        link_cached "$v" && { echo "matrix: .build/matrix/$v is the cached $(readlink "$matrix/$v")"; continue; }
         echo "matrix: making .build/matrix/$v from tests/matrix/$v.txt"
         make_venv "$v" >"$matrix/logs/$v-venv.log" 2>&1 &
         pids+=($!); names+=("$v")
