@@ -161,9 +161,14 @@ def _error_detail(body):
     try:
         parsed = json.loads(body) if body else {}
     except ValueError:
-        return {"text": " ".join(body.split())[:200]}
+        return {"text": _one_line(body)}
     if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
         parsed = parsed["error"]
     if not isinstance(parsed, dict):
-        return {"text": json.dumps(parsed)[:200]}
-    return {k: str(v) for k, v in parsed.items() if k in ("error_code", "description", "message") and v is not None}
+        return {"text": _one_line(json.dumps(parsed))}
+    return {k: _one_line(str(v)) for k, v in parsed.items() if k in ("error_code", "description", "message") and v is not None}
+
+
+def _one_line(text):
+    """Every run of whitespace (line ends, form feeds, Unicode separators) as one space, at most 200 characters."""
+    return " ".join(text.split())[:200]

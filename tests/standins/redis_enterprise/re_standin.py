@@ -25,27 +25,35 @@ What it reproduces:
   role, the node's primary shards (swapped with their replicas) and its endpoints to other OK nodes, and
   fails when no other node is OK. A master node that stays down for 4 s is replaced by the lowest OK node.
 
-- the REST API's node requests (``re_standin.py api``, or in the agent when ``/etc/opt/redislabs/api.json``
-  exists; see ``api_main``), from https://redis.io/docs/latest/operate/rs/references/rest-api/: HTTPS with
-  basic auth (401 without valid credentials; 403 when a user whose role is not ``admin`` sends a PUT: the
-  nodes requests page gives ``update_node`` to admin only); ``GET /v1/nodes`` and ``GET /v1/nodes/<uid>``
-  (node objects: ``uid``, ``addr``, ``external_addr``, ``status`` ``active``/``down``, ``shard_count``,
-  ``shard_list``, ``software_version``, ``cores``, ``use_internal_ipv6``, ``accept_servers``,
-  ``max_redis_servers``; 404 for an unknown uid, "Node UID does not exist"); ``GET /v1/nodes/status`` and
-  ``GET /v1/nodes/<uid>/status`` (requests/nodes/status: an object keyed by uid with ``hostname``, ``role``
-  ``master``/``slave``, ``node_status``, ``software_version``, ``master_shards``, ``slave_shards``); ``PUT
-  /v1/nodes/<uid>`` with ``addr`` (only while the node is down, else 406 with error code ``node_not_offline``,
-  "Attempted to change node address while it is online") and ``external_addr`` (the whole list), an empty
-  200 reply on success, 400 "Bad content provided" for a body that is not a JSON object or a field that is
-  not an address, 404 ``node_not_found``; error bodies ``{"error_code": ..., "description": ...}`` (the
-  reference's ``cluster_Error``); 503 from a node that is not in the cluster (its agent is not heartbeating).
+- the REST API's node requests (``re_standin.py api CONFIG``, or in the agent when ``/etc/opt/redislabs/api.json``
+  exists, so a node's API stops with its services; see ``api_main``). Each behaviour and the page of the
+  reference (https://redis.io/docs/latest/operate/rs/references/rest-api/, "B" below) it follows:
+  - HTTPS only, basic auth, 401 for missing or wrong credentials (B, "Authentication"); 403 when a user whose
+    role is not ``admin`` sends a PUT (B requests/nodes/: ``update_node`` belongs to admin only; B: "403
+    Forbidden: the user cannot access the specified URI");
+  - ``GET /v1/nodes`` and ``GET /v1/nodes/<uid>`` (B requests/nodes/), node objects with the fields of B
+    objects/node/ that the modules read: ``uid``, ``addr``, ``external_addr``, ``status`` (``active`` or
+    ``down`` here), ``shard_count``, ``shard_list``, ``software_version``, ``cores``, ``use_internal_ipv6``,
+    ``accept_servers``, ``max_redis_servers``; 404 "Node UID does not exist" for an unknown uid;
+  - ``GET /v1/nodes/status`` and ``GET /v1/nodes/<uid>/status`` (B requests/nodes/status/): an object keyed by
+    uid with ``hostname``, ``role`` ``master``/``slave``, ``node_status``, ``software_version``,
+    ``master_shards``, ``slave_shards``;
+  - ``PUT /v1/nodes/<uid>`` (B requests/nodes/): ``addr`` only while the node is down, else 406 with error code
+    ``node_not_offline`` ("Attempted to change node address while it is online"); ``external_addr`` as the
+    whole list; an empty 200 reply on success; 400 "Bad content provided" for a body that is not a JSON
+    object, a field that is not an address, or no ``Content-Type: application/json`` (B: required for PUT);
+    404 ``node_not_found``;
+  - error bodies ``{"error_code": ..., "description": ...}``: the ``cluster_Error`` schema of B api-reference/;
+  - 503 from a node that is not in the cluster, here one whose agent is not heartbeating (B: "503 Service
+    Unavailable: the node is not responding or is not a member of the cluster").
 
 What it does not reproduce: the data plane (no Redis runs), the real CCS and its persistence, cluster
 creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not publish them:
 these say what is wrong and exit 1), and real timing of failovers. Of the REST API: every request but the
 node ones above, the other writable node fields (refused here with 400 as not modelled), redirects to the
 master node (``handle_redirects``), actions, the plain-HTTP port, and which HTTP code the API really gives
-an IPv4/IPv6 switch or another node's address (undocumented; 400 here, as rladmin refuses them).
+an IPv4/IPv6 switch or another node's address (undocumented; 400 here, as rladmin refuses them), or a PUT to an
+unknown node (its error code ``node_not_found`` is documented, the HTTP code is not; 404 here).
 
 Fault injection for tests: addresses listed in ``/etc/opt/redislabs/standin-blocked`` on a node are ones
 from which that node cannot reach the cluster (as behind a firewall): with such an internal address the
