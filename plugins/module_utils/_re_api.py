@@ -150,9 +150,13 @@ class RestApi:
         except rest.RestError as exc:
             raise RestFailed(str(exc))
 
+    def put_record(self, node_id, body):
+        """How a PUT of ``body`` to node ``node_id`` is reported: [method, url, body as JSON]."""
+        return ["PUT", self.url("/v1/nodes/%d" % node_id), json.dumps(body, sort_keys=True)]
+
     def update(self, node_id, body):
-        """PUT /v1/nodes/<id> with ``body``; the request is recorded as [method, url, body as JSON] first."""
-        self.requests.append(["PUT", self.url("/v1/nodes/%d" % node_id), json.dumps(body, sort_keys=True)])
+        """PUT /v1/nodes/<id> with ``body``; the request is recorded first (put_record)."""
+        self.requests.append(self.put_record(node_id, body))
         self.call("PUT", "/v1/nodes/%d" % node_id, body, node_id=node_id)
 
 
@@ -172,7 +176,7 @@ def update_node(api, node_id, internal_address, external_addresses, state, check
     if not body:
         return result
     if check_mode:
-        result["commands"] = [["PUT", api.url("/v1/nodes/%d" % node_id), json.dumps(body, sort_keys=True)]]
+        result["commands"] = [api.put_record(node_id, body)]
         return result
     try:
         api.update(node_id, body)
