@@ -56,6 +56,8 @@ def check_url(url):
         return None, "api_url must not carry credentials; give them in api_username and api_password"
     if not parts.hostname:
         return None, "api_url %r has no host" % text
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in parts.netloc):
+        return None, "api_url %r has a space or control character in its host" % text
     if parts.path not in ("", "/") or parts.query or parts.fragment:
         return None, "api_url %r must be only scheme, host and port (e.g. https://cluster.example.com:9443)" % text
     if port is not None and not 0 < port < 65536:

@@ -209,6 +209,8 @@ def test_hung_api_is_bounded(run_in_process, tmp_path):
     ("https://cluster:9443/v1/nodes", "must be only scheme, host and port"),
     ("https://cluster:99999", "is not a URL"),
     ("https://:9443", "has no host"),
+    ("https://cluster\f:9443", "has a space or control character in its host"),
+    ("https://clu ster:9443", "has a space or control character in its host"),
 ])
 def test_bad_url_refused_before_any_request(run_in_process, url, expect):
     failed, result = run_in_process(re_node_info, dict(api_url=url, api_username="a", api_password="pw"))
