@@ -14,10 +14,7 @@ import socket
 import ssl
 
 from ansible.module_utils.basic import env_fallback
-from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
 from ansible.module_utils.six.moves.urllib.parse import urlsplit
-from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
-from ansible.module_utils.urls import open_url
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils import _re_rest as rest
@@ -95,6 +92,12 @@ class RestApi:
 
     def call(self, method, path, body=None, node_id=None):
         """One request; the parsed JSON reply (None for an empty body). Raises RestFailed with one clear line."""
+        # Imported here, not at the top: the rladmin transport of the same modules never pays for it (about 80 ms a
+        # call on a lab node: ansible's urls and what it pulls in, compiled from AnsiballZ's zip each time).
+        from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
+        from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
+        from ansible.module_utils.urls import open_url
+
         params = self.module.params
         url = self.url(path)
         data = None if body is None else json.dumps(body, sort_keys=True)
