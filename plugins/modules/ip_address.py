@@ -48,7 +48,8 @@ options:
     default: present
   interface:
     description:
-      - With O(state=present), the interface; required unless O(like) is given.
+      - With O(state=present), the interface; required unless O(like) is given. An interface that is not on the
+        host is refused before any change, in check mode too.
       - With O(state=absent), remove the address only from this interface (nothing changes when it is bound
         to another one); without it, from whichever interface holds it.
     type: str
@@ -186,6 +187,7 @@ def main():
     try:
         if params["state"] == "present":
             interface, prefix_length = ip_module.present_where(addresses, params)
+            ip_module.check_interface_exists(ip, addresses, interface)
             commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
             where = dict(interface=interface, prefix_length=prefix_length)
         else:

@@ -54,11 +54,23 @@ def test_absent_from_another_interface_leaves_it(netns):
 
 
 def test_a_failing_command_is_reported_with_what_ran(netns):
-    """ip refuses to add an address to an interface that does not exist: the task fails, changed false."""
-    result = netns.module("ip_address", {"address": "198.18.201.5", "interface": "nosuch0", "prefix_length": 24})
+    """The kernel refuses an IPv6 address on an interface with IPv6 disabled: the task fails, changed false, and
+    commands holds the ip command that ran."""
+    netns.sh("sysctl", "-q", "-w", "net.ipv6.conf.peer0.disable_ipv6=1")
+    result = netns.module("ip_address", {"address": "fd00:201::5", "interface": "peer0", "prefix_length": 64})
     assert result.get("failed") and result["changed"] is False
-    assert result["commands"] == [["ip", "addr", "add", "198.18.201.5/24", "dev", "nosuch0"]]
-    assert "nosuch0" in result["msg"]
+    assert result["commands"] == [["ip", "addr", "add", "fd00:201::5/64", "dev", "peer0"]]
+    assert "ip addr add fd00:201::5/64 dev peer0' failed" in result["msg"]
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_interface_that_is_not_there_is_refused_before_any_command(netns, check_mode):
+    before = netns.addresses()
+    result = netns.module("ip_address", {"address": "198.18.201.5", "interface": "nosuch0", "prefix_length": 24,
+                                         "_ansible_check_mode": check_mode})
+    assert result.get("failed") and result["changed"] is False and result["commands"] == []
+    assert result["msg"].startswith("interface nosuch0 is not on this host (") and "nosuch0" in result["msg"][30:]
+    assert netns.addresses() == before
 
 
 def test_info_reads_the_namespace(netns):

@@ -15,7 +15,8 @@ AFTER_DEL = IP_JSON.replace('{"family": "inet", "local": "198.18.50.11", "prefix
 
 @pytest.fixture
 def system(monkeypatch):
-    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None, "timeout": 30, "fail": None, "routes": "[]"}
+    state = {"calls": [], "ip": IP_JSON, "sysctl": "0\n0\n", "after": None, "timeout": 30, "fail": None, "routes": "[]",
+             "links": ["dummy0"]}  # interfaces with no address (those with one are in state["ip"])
 
     def run(argv, **kwargs):
         assert argv[0].startswith("/usr/sbin/") and kwargs["timeout"] == state["timeout"]
@@ -25,6 +26,8 @@ def system(monkeypatch):
             return 0, state["ip"], ""
         if argv[1:5] == ["-j", "-4", "route", "show"]:
             return 0, state["routes"], ""
+        if argv[1:4] == ["link", "show", "dev"]:
+            return (0, "", "") if argv[4] in state["links"] else (1, "", 'Device "%s" does not exist.\n' % argv[4])
         if argv[0] == "sysctl" and argv[1] == "-n":
             return 0, state["sysctl"], ""
         if argv == state["fail"]:
@@ -243,3 +246,20 @@ def test_dad_timeout_out_of_range_is_refused_before_anything_runs(system, run_in
     failed, result = run_in_process(ip_address, {"address": "fd00:50::31", "like": "fd00:50::11", "dad_timeout": timeout})
     assert failed and "dad_timeout %d is not from 0 to 3600 seconds" % timeout in result["msg"]
     assert system["calls"] == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_present_on_an_interface_that_is_not_there_is_refused_before_ip_addr_add(system, run_in_process, check_mode):
+    failed, result = run_in_process(ip_address, {"address": "198.18.50.31", "interface": "eht0", "prefix_length": 24,
+                                                 "_ansible_check_mode": check_mode})
+    assert failed and not result["changed"] and result["commands"] == []
+    assert result["msg"].startswith("interface eht0 is not on this host (") and 'Device "eht0" does not exist.' in result["msg"]
+    assert [c for c in system["calls"] if c[1:3] == ["addr", "add"]] == []
+
+
+def test_present_on_an_interface_with_no_address_yet(system, run_in_process):
+    failed, result = run_in_process(ip_address, {"address": "198.18.51.1", "interface": "dummy0", "prefix_length": 24,
+                                                 "_ansible_check_mode": True})
+    assert not failed and result["changed"]
+    assert result["commands"] == [["ip", "addr", "add", "198.18.51.1/24", "dev", "dummy0"]]
+    assert ["ip", "link", "show", "dev", "dummy0"] in system["calls"]
