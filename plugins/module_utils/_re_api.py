@@ -92,7 +92,7 @@ class RestApi:
 
     def call(self, method, path, body=None, node_id=None):
         """One request; the parsed JSON reply (None for an empty body). Raises RestFailed with one clear line."""
-        # Imported here, not at the top: the rladmin transport of the same modules never pays for it (about 80 ms a
+        # Imported here, not at the top: the rladmin transport of the same modules never pays for it (about 55 ms a
         # call on a lab node: ansible's urls and what it pulls in, compiled from AnsiballZ's zip each time).
         from ansible.module_utils.six.moves.urllib.error import HTTPError, URLError
         from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
