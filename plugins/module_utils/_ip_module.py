@@ -111,22 +111,19 @@ def check_keep(addresses, commands, params):
         raise iproute.IprouteError("removing %s would take %s with it; nothing was removed" % (params["address"], params["keep"]))
 
 
-def check_interface_exists(ip, addresses, interface):
-    """An IprouteError unless ``interface`` is on this host; one that holds no address yet is asked of ``ip link``.
+def present_where(ip, addresses, params):
+    """(interface, prefix_length) for state=present: those of ``like`` (bound now), else the options'.
 
-    Before any change and in check mode too, so a mistyped interface is refused, not found out by ``ip addr add``."""
-    if any(a["interface"] == interface for a in addresses):
-        return
-    try:
-        ip.run(["ip", "link", "show", "dev", interface])
-    except CommandFailed as exc:
-        raise iproute.IprouteError("interface %s is not on this host (%s)" % (interface, exc))
-
-
-def present_where(addresses, params):
-    """(interface, prefix_length) for state=present: those of ``like`` (bound now), else the options'."""
+    A named interface must be on this host (one that holds no address yet is asked of ``ip link``): checked before
+    any change and in check mode too, so a mistyped name is refused rather than found out by ``ip addr add``."""
     if params["like"] is None:
-        return params["interface"], params["prefix_length"]
+        interface = params["interface"]
+        if not any(a["interface"] == interface for a in addresses):
+            try:
+                ip.run(["ip", "link", "show", "dev", interface])
+            except CommandFailed as exc:
+                raise iproute.IprouteError("interface %s is not on this host (%s)" % (interface, exc))
+        return interface, params["prefix_length"]
     model = iproute.find(addresses, params["like"])
     if model is None:
         raise iproute.IprouteError("like: %s is not bound to any interface here" % params["like"])

@@ -186,8 +186,7 @@ def main():
     interface, prefix_length = params["interface"], params["prefix_length"]
     try:
         if params["state"] == "present":
-            interface, prefix_length = ip_module.present_where(addresses, params)
-            ip_module.check_interface_exists(ip, addresses, interface)
+            interface, prefix_length = ip_module.present_where(ip, addresses, params)
             commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
             where = dict(interface=interface, prefix_length=prefix_length)
         else:

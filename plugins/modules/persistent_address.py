@@ -69,7 +69,8 @@ options:
     default: auto
   interface:
     description:
-      - present. The interface; required unless O(like) is given.
+      - present. The interface; required unless O(like) is given. An interface that is not on the host is refused
+        before any change, in check mode too.
       - absent. The interface whose configuration to change when the address is not bound to any interface now
         (without it, the interface of O(keep)).
     type: str
@@ -628,7 +629,7 @@ def main():
     interface, prefix_length = params["interface"], params["prefix_length"]
     try:
         if params["state"] == "present":
-            interface, prefix_length = ip_module.present_where(addresses, params)
+            interface, prefix_length = ip_module.present_where(ip, addresses, params)
         else:
             if here is not None:
                 if interface is not None and interface != here["interface"]:

@@ -37,6 +37,9 @@ class FakeHost:
             return 0, "[]", ""
         if argv[:2] == ["sysctl", "-n"]:
             return 0, "1\n1\n", ""
+        if argv[:4] == ["ip", "link", "show", "dev"]:  # the interfaces are those under the fake /sys/class/net
+            there = os.path.isdir(os.path.join(str(self.root), "sys", argv[4]))
+            return (0, "", "") if there else (1, "", 'Device "%s" does not exist.\n' % argv[4])
         if argv[:3] == ["ip", "addr", "add"]:
             address, prefix = argv[3].split("/")
             self.bound.append((argv[5], address, int(prefix)))
@@ -349,3 +352,13 @@ def test_netplan_edits_a_symlinked_file_where_it_points_and_keeps_the_link(host,
     failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
     assert not failed, result["msg"]
     assert link.is_symlink() and "198.18.50.11" not in (real / "base.yaml").read_text()
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_an_interface_that_is_not_there_is_refused_before_anything_changes(host, run_in_process, check_mode):
+    network, dropin = networkd_host(host)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "interface": "eht0", "prefix_length": 24,
+                                             "method": "networkd", "_ansible_check_mode": check_mode})
+    assert failed and not result["changed"]
+    assert result["msg"].startswith("interface eht0 is not on this host (") and 'Device "eht0" does not exist.' in result["msg"]
+    assert writes(host) == [] and not dropin.exists() and network.read_text() == NETWORK
