@@ -57,8 +57,9 @@ units: venv collection-path ## unit tests (pytest over tests/unit)
 matrix: ## sanity (every target Python), units and the managed-host modules for real, under ansible-core 2.16-2.19 (VERSIONS="2.16 2.19" for some)
 	tests/matrix/run.sh $(VERSIONS)
 
-netns: venv collection-path ## ip_address and ip_address_info against a real kernel, in network namespaces (root)
+netns: venv collection-path ## ip_address against a real kernel in network namespaces; persistent_address's files read by the real network tools (root)
 	tests/lab/lab.sh netns
+	tests/lab/lab.sh nettools >/dev/null
 	pytest tests/netns
 
 cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback) with real clients; apt-gets what they need

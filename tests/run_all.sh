@@ -97,7 +97,8 @@ cluster_tests() {  # Debian's redis-server (installed when missing), then the te
 }
 
 netns_tests() {  # iproute2 and procps (installed when missing), then address changes in network namespaces
-    tests/lab/lab.sh netns && pytest tests/netns --junitxml="$logs/netns.xml" -p no:cacheprovider
+    tests/lab/lab.sh netns && tests/lab/lab.sh nettools >/dev/null \
+        && pytest tests/netns --junitxml="$logs/netns.xml" -p no:cacheprovider
 }
 
 changelog_check() {  # the fragments lint clean, and CHANGELOG.rst is what they and changelog.yaml render to

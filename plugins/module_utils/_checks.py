@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Range checks for options the argument spec can only type. No I/O.
+"""Checks of option values the argument spec can only type: numbers of seconds, usable addresses. No I/O.
 
 Private to dualstack.redis: not a public API, may change in any release.
 
@@ -20,4 +20,19 @@ def seconds(value, name, minimum, maximum, exclusive_minimum=False):
         return problem
     if value < minimum or (exclusive_minimum and value == minimum) or value > maximum:
         return problem
+    return None
+
+
+def address_problem(address):
+    """Why ``address`` (an ipaddress object) cannot be the address a node or host is reached at, or None: the one
+    rule of the collection for node and host addresses (Redis Enterprise internal and external addresses, addresses
+    persisted in a host's network configuration)."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return "is an IPv4-mapped IPv6 address; give the IPv4 address %s itself" % mapped
+    for flag, what in (("is_unspecified", "the unspecified address"), ("is_loopback", "a loopback address"),
+                       ("is_multicast", "a multicast address"), ("is_link_local", "a link-local address"),
+                       ("is_reserved", "a reserved address (this includes the broadcast address 255.255.255.255)")):
+        if getattr(address, flag):
+            return "is %s, which no node can be reached at" % what
     return None

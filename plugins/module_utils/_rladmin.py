@@ -20,6 +20,7 @@ Rows are read by matching each column with what its values look like, not by cha
 import ipaddress
 import re
 
+from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
 
 DEFAULT_RLADMIN = "/opt/redislabs/bin/rladmin"
@@ -193,19 +194,6 @@ def master_id(nodes):
     """The id of the node whose ROLE is master, or None."""
     masters = [node["id"] for node in nodes if node.get("role") == "master"]
     return masters[0] if masters else None
-
-
-def address_problem(address):
-    """Why ``address`` (an ipaddress object) cannot be a node's internal or external address, or None."""
-    mapped = getattr(address, "ipv4_mapped", None)
-    if mapped is not None:
-        return "is an IPv4-mapped IPv6 address; give the IPv4 address %s itself" % mapped
-    for flag, what in (("is_unspecified", "the unspecified address"), ("is_loopback", "a loopback address"),
-                       ("is_multicast", "a multicast address"), ("is_link_local", "a link-local address"),
-                       ("is_reserved", "a reserved address (this includes the broadcast address 255.255.255.255)")):
-        if getattr(address, flag):
-            return "is %s, which no node can be reached at" % what
-    return None
 
 
 def normalize_address(value, where):

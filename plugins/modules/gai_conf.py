@@ -290,9 +290,11 @@ def main():
     if params["state"] == "present" and (params["prefer"] != "system" or networks):
         rows = wanted_rows(params["prefer"], networks, GLIBC_PRECEDENCE)
 
-    before = files.read_text(module, target)
     try:
+        before = files.read_text(target)
         after, changes = plan(before or "", rows, params["reload"])
+    except files.FileProblem as exc:
+        module.fail_json(msg=json_safe(str(exc)), changed=False)
     except PolicyError as exc:
         module.fail_json(msg=json_safe("%s: %s" % (path, exc)), changed=False)
     if before is None and not after:
@@ -307,7 +309,10 @@ def main():
     if module._diff:
         result["diff"] = diff(path, before, after)
     if result["changed"] and not module.check_mode:
-        backup_file = files.write_text(module, target, after, backup=params["backup"])
+        try:
+            backup_file = files.write_text(target, after, backup=params["backup"], unsafe_writes=params["unsafe_writes"])
+        except files.FileProblem as exc:
+            module.fail_json(msg="%s; nothing was changed" % json_safe(str(exc)), changed=False, path=path, written=False)
         result["written"] = True
         if backup_file:
             result["backup_file"] = backup_file

@@ -143,8 +143,8 @@ commands:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
-from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import runtime
 
 
 def diff(before, after, interface):
@@ -160,7 +160,7 @@ def diff(before, after, interface):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            ip_module.IP_ARGS,
+            runtime.IP_ARGS,
             address=dict(type="str", required=True),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             interface=dict(type="str"),
@@ -174,30 +174,24 @@ def main():
     )
     params = module.params
     try:
-        ip_module.check_address_args(params)
+        runtime.check_address_args(params)
     except iproute.IprouteError as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
-    ip = ip_module.Ip(module)
     try:
+        ip = runtime.Ip(module)
         addresses = ip.addresses()
-    except ip_module.CommandFailed as exc:
+    except runtime.CommandFailed as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
     here = iproute.find(addresses, params["address"])
     interface, prefix_length = params["interface"], params["prefix_length"]
     try:
         if params["state"] == "present":
-            interface, prefix_length = ip_module.present_where(ip, addresses, params)
-            commands = iproute.plan_present(addresses, params["address"], interface, prefix_length)
+            interface, prefix_length = runtime.present_where(ip, addresses, params)
             where = dict(interface=interface, prefix_length=prefix_length)
         else:
-            ipv4 = here is not None and here["family"] == "ipv4"
-            promote = ip.promote_values(here["interface"]) if ipv4 else []
-            routes = ip.routes(here["interface"]) if ipv4 else None
-            commands, _needs = iproute.plan_absent(addresses, params["address"], promote, interface, routes)
             where = here if here is not None and interface in (None, here["interface"]) else None
-            if params["keep"] is not None:
-                ip_module.check_keep(addresses, commands, params)
-    except (iproute.IprouteError, ip_module.CommandFailed) as exc:
+        commands = runtime.plan(ip, addresses, params["state"], params["address"], interface, prefix_length, params["keep"])
+    except (iproute.IprouteError, runtime.CommandFailed) as exc:
         module.fail_json(msg=str(exc), changed=False, commands=[])
 
     result = dict(changed=bool(commands), commands=commands,
@@ -206,33 +200,21 @@ def main():
     if commands and not module.check_mode:
         ran = []
         try:
-            for argv in commands:
-                ran.append(argv)
-                ip.run(argv)
+            runtime.apply(ip, commands, ran)
             addresses = ip.addresses()
-        except ip_module.CommandFailed as exc:
+        except runtime.CommandFailed as exc:
             # commands lists what ran, the failed one last; changed says whether anything did change.
-            result.update(commands=ran, changed=len(ran) > 1 or _changed(ip, before))
+            result.update(commands=ran, changed=len(ran) > 1 or runtime.changed_since(ip, before))
             module.fail_json(msg=str(exc), **result)
     result["dad"] = None
     if params["state"] == "present" and not (module.check_mode and commands):
         try:
-            addresses = ip_module.wait_for_dad(ip, addresses, params["address"], params["dad_timeout"])
-        except ip_module.CommandFailed as exc:
+            addresses, result["dad"] = runtime.settle(ip, addresses, params["address"], interface, params["dad_timeout"])
+        except runtime.CommandFailed as exc:
             module.fail_json(msg=str(exc), **result)
-        result["dad"] = iproute.dad_state(addresses, params["address"])
-        if result["dad"] == "dadfailed":
-            result["up_addresses"] = iproute.up_addresses(addresses)
-            result["bound"] = False
-            module.fail_json(msg="%s failed IPv6 duplicate address detection on %s: another host on the link has it, so the "
-                                 "kernel never uses it here; remove it (state=absent) and pick another address"
-                                 % (params["address"], interface), **result)
-        if result["dad"] == "tentative" and params["dad_timeout"] > 0:
-            result["up_addresses"] = iproute.up_addresses(addresses)
-            result["bound"] = False
-            module.fail_json(msg="%s on %s is still tentative (IPv6 duplicate address detection) after %d seconds; the kernel "
-                                 "does not use it yet (raise dad_timeout, or check net.ipv6.conf.%s.dad_transmits)"
-                                 % (params["address"], interface, params["dad_timeout"], interface), **result)
+        except runtime.DadProblem as exc:
+            result.update(dad=exc.state, up_addresses=iproute.up_addresses(exc.addresses), bound=False)
+            module.fail_json(msg=str(exc), **result)
     if commands and module._diff:
         after = iproute.predict(before, commands) if module.check_mode else addresses
         result["diff"] = diff(before, after, where["interface"])
@@ -245,17 +227,6 @@ def main():
     if params["keep"] is not None and params["keep"] not in up and not module.check_mode:
         module.fail_json(msg="%s is no longer bound to an UP interface after removing %s" % (params["keep"], params["address"]), **result)
     module.exit_json(**result)
-
-
-def _changed(ip, before):
-    """After a failed command: whether the addresses differ from ``before`` (unknown counts as changed)."""
-    def bound(addresses):
-        return {(a["interface"], a["address"], a["prefix_length"]) for a in addresses}
-
-    try:
-        return bound(ip.addresses()) != bound(before)
-    except ip_module.CommandFailed:
-        return True
 
 
 if __name__ == "__main__":

@@ -82,14 +82,14 @@ up_addresses:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _ip_module as ip_module
-from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import runtime
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            ip_module.IP_ARGS,
+            runtime.IP_ARGS,
             address=dict(type="str", required=True),
         ),
         supports_check_mode=True,
@@ -98,10 +98,10 @@ def main():
         address = iproute.normalize_address(module.params["address"], "address")
     except iproute.IprouteError as exc:
         module.fail_json(msg=str(exc))
-    ip = ip_module.Ip(module)
     try:
+        ip = runtime.Ip(module)
         addresses = ip.addresses()
-    except ip_module.CommandFailed as exc:
+    except runtime.CommandFailed as exc:
         module.fail_json(msg=str(exc))
     here = iproute.find(addresses, address)
     up = iproute.up_addresses(addresses)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
-from ansible_collections.dualstack.redis.plugins.module_utils._rladmin import address_problem
+from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
 
 

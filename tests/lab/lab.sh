@@ -16,6 +16,10 @@
 #   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
 #                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
+#   tests/lab/lab.sh nettools          Debian's ifupdown, netplan.io and NetworkManager as offline oracles for
+#                                      tests/netns: extracted (never installed, so no daemon starts) into a cache
+#                                      ($DUALSTACK_REDIS_CACHE/nettools/<set>: root/, versions), built once per set
+#                                      of candidate versions; prints the set's directory on stdout
 #   tests/lab/lab.sh python X.Y        print the path of a pythonX.Y (PATH, then pyenv), fail when none
 #   tests/lab/lab.sh doctor            list every program the lab and the tests run, say what is missing
 #                                      (exit 1 then) and with which package
@@ -104,6 +108,25 @@ TOOLCHAIN_DEPS=(
 NETNS_DEPS=(
     "ip|iproute2|tests/netns: network namespaces, veth pairs, addresses"
     "sysctl|procps|tests/netns: ip_address sets promote_secondaries with it"
+)
+# Debian 12's own network configuration tools are the oracles of tests/netns: what each stack makes of the files
+# the collection writes. Their packages are extracted (dpkg-deb -x) into a cache, never installed: installing
+# them would start NetworkManager or networking on the host. systemd-networkd comes with systemd, already there.
+NETTOOLS_PACKAGES=(ifupdown netplan.io libnetplan0 network-manager libnm0)
+# Each oracle: its name, its path under the set's root/, its package.
+NETTOOLS_TOOLS=(
+    "ifup sbin/ifup ifupdown"
+    "generate usr/libexec/netplan/generate netplan.io"
+    "nmcli usr/bin/nmcli network-manager"
+)
+NETTOOLS_DEPS=(
+    "unshare|util-linux|tests/netns: systemd-networkd in its own network and mount namespaces"
+    "/lib/systemd/systemd-networkd|systemd|tests/netns: the real systemd-networkd, as an oracle"
+    "mount|mount|tests/netns: the mounts of systemd-networkd's namespace"
+    "apt-get|apt|tests/lab/lab.sh nettools: downloads the oracles' packages"
+    "apt-cache|apt|tests/lab/lab.sh nettools: their candidate versions"
+    "dpkg-deb|dpkg|tests/lab/lab.sh nettools: extracts them (never installs them)"
+    "ldd|libc-bin|tests/lab/lab.sh nettools: the libraries the oracles need"
 )
 REDIS_DEPS=(
     "redis-server|redis-server|tests/cluster, molecule full_lab, make demo"
@@ -378,6 +401,165 @@ cmd_netns() {
     say "network namespaces for tests/netns: $(ip -V)"
 }
 
+nettools_cache() { realpath -m "${DUALSTACK_REDIS_CACHE:-$HOME/.cache/dualstack-redis}/nettools"; }
+
+nettools_candidates() {  # "package version" lines, apt's candidate of each of NETTOOLS_PACKAGES; fails when one has none
+    local out pkg
+    out=$(LC_ALL=C apt-cache policy "${NETTOOLS_PACKAGES[@]}" 2>/dev/null | awk '
+        /^[^ ]/ { p = $1; sub(/:.*/, "", p) }
+        $1 == "Candidate:" && $2 != "(none)" && !seen[p]++ { print p, $2 }') || return 1
+    for pkg in "${NETTOOLS_PACKAGES[@]}"; do
+        [[ $'\n'$out == *$'\n'"$pkg "* ]] || return 1
+    done
+    printf '%s\n' "$out"
+}
+
+nettools_set() {  # candidates: the directory of the set made of those versions (named by a hash of them, the
+    local hash    # architecture and the recipe, nettools_build)
+    hash=$({ printf '%s\n' "${1// /=}"; printf 'arch=%s\n' "$(dpkg --print-architecture)"; declare -f nettools_build; } \
+        | sha256sum | cut -c1-16)
+    printf '%s/%s' "$(nettools_cache)" "$hash"
+}
+
+nettools_libdir() {  # set: the directory of the set's libnm.so.0 and libnetplan.so.0 (for LD_LIBRARY_PATH)
+    local lib
+    for lib in "$1"/root/usr/lib/*/libnm.so.0; do
+        [ -e "$lib" ] && { printf '%s' "${lib%/*}"; return 0; }
+    done
+    return 1
+}
+
+nettools_unresolved() {  # set: "tool: library" for each library an oracle needs and neither the set nor the host has
+    local tool name path libdir
+    libdir=$(nettools_libdir "$1") || { printf 'the set: libnm.so.0\n'; return 0; }
+    for tool in "${NETTOOLS_TOOLS[@]}"; do
+        read -r name path _ <<<"$tool"
+        LD_LIBRARY_PATH=$libdir ldd "$1/root/$path" 2>&1 | awk -v t="$name" '/not found|No such file/ { print t ": " $1 }'
+    done
+}
+
+nettools_check() {  # set: make sure the host has the libraries the set's oracles need (apt-get the missing ones,
+    local dir=$1 missing libs lib tool name path libdir empty out   # libraries only), then run each once
+    missing=$(nettools_unresolved "$dir")
+    if grep -qE '(libnm|libnetplan)\.so' <<<"$missing"; then  # the set's own: no package of the host's helps
+        die "the set $dir lacks its own libraries ($(tr '\n' ' ' <<<"$missing")): remove it (rm -rf $dir) and run tests/lab/lab.sh nettools again"
+    fi
+    if [ -n "$missing" ]; then
+        # The library packages the extracted packages depend on (host-libs), those not installed.
+        libs=()
+        while read -r lib; do
+            # shellcheck disable=SC2016  # dpkg-query's own format, not the shell's
+            [ "$(dpkg-query -W -f '${db:Status-Status}' "$lib" 2>/dev/null)" = installed ] || libs+=("$lib")
+        done <"$dir/host-libs"
+        [ ${#libs[@]} -gt 0 ] || die "the oracles in $dir lack libraries that no package they depend on provides: $(tr '\n' ' ' <<<"$missing")"
+        need_root "the oracles need libraries this host lacks ($(tr '\n' ' ' <<<"$missing")); apt-get install ${libs[*]} installs them"
+        apt_install "${libs[@]}"
+        missing=$(nettools_unresolved "$dir")
+        [ -z "$missing" ] || die "the oracles still lack libraries after apt-get install ${libs[*]}: $(tr '\n' ' ' <<<"$missing")"
+    fi
+    libdir=$(nettools_libdir "$dir")
+    empty=$(mktemp -d)
+    for tool in "${NETTOOLS_TOOLS[@]}"; do
+        read -r name path _ <<<"$tool"
+        local args=(--version)
+        [ "$name" != generate ] || args=(--root-dir "$empty")  # renders an empty configuration
+        if ! out=$(LD_LIBRARY_PATH=$libdir "$dir/root/$path" "${args[@]}" 2>&1); then
+            rm -rf "$empty"
+            die "the oracle $name does not run: LD_LIBRARY_PATH=$libdir $dir/root/$path ${args[*]} said: $out"
+        fi
+    done
+    rm -rf "$empty"
+}
+
+nettools_build() {  # candidates dir: download those versions, extract them into a new set, check it, move it to dir
+    local candidates=$1 dir=$2 cache specs deb
+    cache=${dir%/*}
+    mkdir -p "$cache" || die "cannot create $cache: set DUALSTACK_REDIS_CACHE to a writable directory"
+    # What a killed run (kill -9, no cleanup) left is removed a day later.
+    find "$cache" -mindepth 1 -maxdepth 1 -name '.building.*' -mmin +1440 -exec rm -rf {} + 2>/dev/null || true
+    # Built beside its final place and renamed into it when complete: a failed run leaves nothing half-built.
+    nettools_tmp=$(mktemp -d "$cache/.building.XXXXXX")
+    nettools_dl=$(mktemp -d /var/tmp/dualstack-nettools.XXXXXX)
+    trap 'rm -rf "$nettools_tmp" "$nettools_dl"' EXIT
+    trap 'exit 130' INT; trap 'exit 143' TERM; trap 'exit 129' HUP
+    # apt-get download, as root, downloads as the user _apt, which must be able to write there.
+    if [ "$(id -u)" -eq 0 ] && getent passwd _apt >/dev/null; then
+        chown _apt "$nettools_dl" && chmod 755 "$nettools_dl"
+    fi
+    mapfile -t specs <<<"${candidates// /=}"
+    say "downloading ${specs[*]} to extract them into $dir (nothing is installed)"
+    if ! (cd "$nettools_dl" && apt-get download -q "${specs[@]}") >"$nettools_tmp/log" 2>&1; then
+        tail -20 "$nettools_tmp/log" >&2
+        die "apt-get download ${specs[*]} failed (above): check the host's apt sources and network access to the Debian mirror"
+    fi
+    for deb in "$nettools_dl"/*.deb; do
+        [ -e "$deb" ] || die "apt-get download ${specs[*]} downloaded nothing"
+        dpkg-deb -x "$deb" "$nettools_tmp/root" || die "dpkg-deb -x $deb failed (disk space? df -h $cache)"
+        printf '%s %s\n' "$(dpkg-deb -f "$deb" Package)" "$(dpkg-deb -f "$deb" Version)" >>"$nettools_tmp/got"
+        # The library packages it depends on: plain libraries, which start nothing; nettools_check apt-gets those
+        # the host lacks.
+        dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -E 's/\|.*//; s/\(.*\)//; s/:.*//; s/[[:space:]]//g' \
+            | grep '^lib' >>"$nettools_tmp/libs" || true
+    done
+    [ "$(sort "$nettools_tmp/got")" = "$(sort <<<"$candidates")" ] \
+        || die "apt-get download gave $(sort "$nettools_tmp/got" | tr '\n' ' '), not the candidates $(tr '\n' ' ' <<<"$candidates")"
+    printf '%s\n' "$candidates" >"$nettools_tmp/versions"
+    sort -u "$nettools_tmp/libs" | grep -vxF -f <(printf '%s\n' "${NETTOOLS_PACKAGES[@]}") >"$nettools_tmp/host-libs" || true
+    rm -f "$nettools_tmp/log" "$nettools_tmp/got" "$nettools_tmp/libs"
+    nettools_check "$nettools_tmp"
+    chmod 755 "$nettools_tmp"  # mktemp's 700 would hide the set from the tests' other users
+    : >"$nettools_tmp/complete"  # last: what has it is complete
+    # A set without the mark is what someone else left; one with it was built by a concurrent run: keep that one.
+    if [ ! -e "$dir/complete" ]; then
+        rm -rf "$dir"
+        mv -T "$nettools_tmp" "$dir" || [ -e "$dir/complete" ] || die "cannot move $nettools_tmp to $dir"
+    fi
+    say "built $dir"
+}
+
+cmd_nettools() {  # prints the set's directory on stdout, and nothing else: everything else goes to stderr
+    exec 3>&1 1>&2
+    install_deps "${NETTOOLS_DEPS[@]}"
+    getent passwd systemd-network >/dev/null \
+        || die "the user systemd-network is missing (systemd-networkd runs as it): create it as root with 'systemd-sysusers systemd-network.conf'"
+    local candidates dir libdir
+    if ! candidates=$(nettools_candidates); then
+        need_root "apt knows no candidate for some of ${NETTOOLS_PACKAGES[*]} (apt-get update, as root, is needed)"
+        say "apt knows no candidate for some of ${NETTOOLS_PACKAGES[*]}: apt-get update"
+        apt-get update -qq || die "apt-get update failed: check the host's apt sources and network access to the Debian mirror."
+        candidates=$(nettools_candidates) \
+            || die "apt has no candidate for some of ${NETTOOLS_PACKAGES[*]}: the host's apt sources need Debian 12 (bookworm) main"
+    fi
+    dir=$(nettools_set "$candidates")
+    if [ -e "$dir/complete" ]; then
+        nettools_check "$dir"
+    else
+        nettools_build "$candidates" "$dir"
+    fi
+    libdir=$(nettools_libdir "$dir")
+    say "oracles for tests/netns: $(tr '\n' ',' <<<"$candidates" | sed 's/,$//; s/,/, /g') in $dir/root (LD_LIBRARY_PATH=$libdir)"
+    printf '%s\n' "$dir" >&3
+}
+
+doctor_nettools() {  # one line per oracle: ok when the cache holds a complete set of apt's current candidates.
+    local candidates dir="" tool name path pkg bad=0   # Reads only: apt-cache policy and the cache.
+    if getent passwd systemd-network >/dev/null; then
+        printf '  ok       %-48s %s\n' "user systemd-network" "tests/netns: systemd-networkd runs as it"
+    else
+        printf '  MISSING  %-48s %s\n' "user systemd-network" "tests/netns: systemd-networkd runs as it (systemd-sysusers systemd-network.conf)"; bad=1
+    fi
+    if have apt-cache && have dpkg && candidates=$(nettools_candidates); then dir=$(nettools_set "$candidates"); fi
+    for tool in "${NETTOOLS_TOOLS[@]}"; do
+        read -r name path pkg <<<"$tool"
+        if [ -n "$dir" ] && [ -e "$dir/complete" ]; then
+            printf '  ok       %-48s %s\n' "$name" "$dir/root/$path ($(awk -v p="$pkg" '$1 == p' "$dir/versions"))"
+        else
+            printf '  MISSING  %-48s %s\n' "$name" "$pkg's, extracted for the current candidates (tests/lab/lab.sh nettools)"; bad=1
+        fi
+    done
+    return $bad
+}
+
 doctor_table() {  # title deps...: one line per program, "ok" or the package that provides it
     local dep path pkg why bad=0
     printf '%s\n' "$1"; shift
@@ -407,6 +589,8 @@ cmd_doctor() {
     doctor_table 'lab host (make lab, molecule, make demo):' "${HOST_DEPS[@]}" || bad=1
     doctor_table 'real Redis (tests/cluster, full_lab):' "${REDIS_DEPS[@]}" || bad=1
     doctor_table 'network namespaces (tests/netns):' "${NETNS_DEPS[@]}" || bad=1
+    doctor_table 'network tools as oracles (tests/netns):' "${NETTOOLS_DEPS[@]}" || bad=1
+    doctor_nettools || bad=1
     doctor_table 'real clients (tests/cluster):' "${CLIENT_DEPS[@]}" || bad=1
     if ioredis_ready; then printf '  ok       %-48s %s\n' "ioredis" "$IOREDIS_DIR/node_modules"
     else printf '  MISSING  %-48s %s\n' "ioredis" "pinned in tests/lab/clients/ioredis.lock (tests/lab/lab.sh clients)"; bad=1; fi
@@ -440,7 +624,8 @@ case "${1:-}" in
     redis) cmd_redis ;;
     clients) cmd_clients ;;
     netns) cmd_netns ;;
+    nettools) cmd_nettools ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

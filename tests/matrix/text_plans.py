@@ -1,10 +1,11 @@
-"""persistent_address's text planners (module_utils/_ifupdown.py, _netplan.py) on a given interpreter.
+"""persistent_address's text planners (module_utils/_net/persist/: ifupdown, netplan, networkd) on a given interpreter.
 
 Run with the managed-host Python (3.6 under ansible-core 2.16) and with the controller's; tests/matrix/run.sh
 modules compares the two outputs, which must be identical. The module itself cannot be pointed at a
 temporary /etc/network/interfaces, so this runs its planners on the texts the unit tests use: parse (with CRLF,
 continuation lines and non-UTF-8 bytes), insert and remove a stanza, replace an address, a stanza's prefix, the
-netplan drop-in, the parsed document without an item, and the removal candidates of a list item.
+up-line reader and autoconf, the netplan drop-in, the parsed document without an item, the removal candidates of a
+list item, what netplan rendered, and systemd-networkd's lines (lone CR, continuations) and edits.
 Usage: PYTHON text_plans.py COLLECTIONS_DIR (the directory holding ansible_collections/).
 """
 
@@ -13,8 +14,9 @@ import sys
 
 sys.path.insert(0, sys.argv[1])
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _ifupdown as ifupdown  # noqa: E402
-from ansible_collections.dualstack.redis.plugins.module_utils import _netplan as netplan  # noqa: E402
+from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import ifupdown  # noqa: E402
+from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import netplan  # noqa: E402
+from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import networkd  # noqa: E402
 
 INTERFACES = (
     "# The loopback network interface\r\n"
@@ -47,6 +49,9 @@ def main():
     out = {}
     stanzas, includes = ifupdown.parse(INTERFACES)
     out["parse"] = dict(stanzas=[stanza(s) for s in stanzas], includes=[list(i) for i in includes])
+    out["ip_command"] = [ifupdown.ip_command(line, "eth0") for line in (
+        "/sbin/ip -4 address add 198.18.50.21/24 dev $IFACE label eth0:1", "ip a d fd00::2/64 dev eth0", "ip addr add 1.2.3.4/24 dev eth0; x")]
+    out["autoconf"] = ifupdown.autoconf_after(ifupdown.parse("iface eth0 inet6 auto\n")[0], "0")
     eth0 = [s for s in stanzas if s.name == "eth0" and s.family == "inet"][0]
     block = ifupdown.stanza_block("eth0", ifupdown.family_of("198.18.50.21/24"), "198.18.50.21/24")
     added = ifupdown.insert_after(INTERFACES, eth0, block)
@@ -59,7 +64,11 @@ def main():
     out["netplan_id"] = [netplan.netplan_id(network_file="/run/systemd/network/10-netplan-eth0.network"),
                          netplan.netplan_id(connection="netplan-eth0")]
     out["addresses"] = netplan.addresses(doc, "eth0")
-    out["dropin"] = netplan.dropin("ethernets", "eth0", ["198.18.50.21/24"])
+    out["dropin"] = netplan.render([("ethernets", "eth0", [({"fd00:50::11/64": {"lifetime": 0}}, "99-x.yaml")], ["198.18.50.21/24"])])
+    out["rendered"] = netplan.rendered_addresses("[ipv4]\naddress2=10.0.0.2/24\naddress1=10.0.0.1/24,10.0.0.254\n", False)
+    network = "[Network]\rAddress=198.18.50.11/24\r\nAddress=\\\n# in\n  198.18.50.12/24\nDNS=caf\xe9 \udce9\n[Address]\nAddress=fd00::1/64\n"
+    out["networkd"] = [networkd.addresses(network), networkd.without(network, "198.18.50.12"), networkd.without(network, "fd00::1"),
+                       networkd.with_address(network, "198.18.50.21/24")]
     out["without"] = netplan.without(doc, "eth0", lambda value: value.startswith("198.18.50.11"))
     out["removal_candidates"] = [netplan.removal_candidates(NETPLAN, value)
                                  for value in ("198.18.50.11/24", "fd00:50::11/64", "10.0.0.2/8", "10.0.0.1/8")]

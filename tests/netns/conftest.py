@@ -75,3 +75,39 @@ def netns():
         yield ns
     finally:
         subprocess.run(["ip", "netns", "del", name], check=False, timeout=30)
+
+
+# --- persistent_address through the real network tools (test_persist_oracles.py) ------------------------------
+
+from fake_net_host import FakeHost  # noqa: E402
+from net_oracles import Oracles, nettools_dir  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def oracles():
+    """Debian's ifupdown, netplan and nmcli (tests/lab/lab.sh nettools fetches them once) and the host's
+    systemd-networkd."""
+    try:
+        return Oracles(nettools_dir(os.path.join(os.path.dirname(__file__), "..", "..")))
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
+@pytest.fixture
+def fake_host(tmp_path, monkeypatch, oracles):
+    """A host under tmp_path/root for persistent_address run in this process, nmcli and netplan being Debian's."""
+    from ansible_collections.dualstack.redis.plugins.modules import persistent_address
+
+    host = FakeHost(tmp_path / "root", nettools=oracles.dir)
+    host.add_interface("eth0", 2)
+    monkeypatch.setattr("ansible_collections.dualstack.redis.plugins.module_utils._commands.run", host.run)
+    monkeypatch.setattr("ansible.module_utils.basic.AnsibleModule.get_bin_path", lambda self, name, **kw: "/usr/sbin/" + name)
+    monkeypatch.setattr(persistent_address, "ROOT", str(host.root))
+
+    def persist(**args):
+        failed, result = module_runs.run_in_process(persistent_address, args)
+        result["failed"] = failed
+        return result
+
+    host.persist = persist
+    return host

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import addresses, hostile_text, ipv6
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
-from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import iproute
 from ansible_collections.dualstack.redis.plugins.module_utils import _policy_table as pt
 from ansible_collections.dualstack.redis.plugins.plugin_utils import _netsh as netsh
 

@@ -1,9 +1,10 @@
 """ifupdown's interfaces(5) files: parsing, includes and the edits (no I/O but a temporary directory)."""
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _ifupdown as ifupdown
+from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import ifupdown
 
 TEXT = """# comment
 auto eth0
@@ -34,7 +35,7 @@ def test_parse_stanzas_options_and_includes():
     assert ifupdown.prefix_of(stanzas[0]) == 24 and ifupdown.prefix_of(stanzas[1]) == 64
     # options of "mapping" are not an iface stanza's
     assert "script" not in [key for s in stanzas for key, _v, _l, _c in s.options]
-    assert includes == [("source", "/etc/network/extra"), ("source-directory", "parts")]
+    assert [(k, a) for k, a, _line in includes] == [("source", "/etc/network/extra"), ("source-directory", "parts")]
 
 
 def test_included_paths(tmp_path):
@@ -84,3 +85,39 @@ def test_parse_never_fails_and_insert_then_remove_is_the_identity(lines, end):
         removed = ifupdown.remove_stanza(added, mine[0])
         # the identity, but for the newline insert_after adds to a file that did not end with one
         assert removed == text or (not text.endswith("\n") and removed == text + "\n")
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("ip addr add 10.0.0.2/24 dev eth0", ("add", "10.0.0.2/24", "eth0")),
+    ("/sbin/ip -4 address add 10.0.0.2/24 dev $IFACE label eth0:1", ("add", "10.0.0.2/24", "eth0")),
+    ("ip -f inet a a local 10.0.0.2/24 dev ${IFACE} noprefixroute", ("add", "10.0.0.2/24", "eth0")),
+    ("ip addr replace 10.0.0.2/24 dev eth0:3", ("add", "10.0.0.2/24", "eth0")),
+    ("ip -6 addr del fd00::2/64 dev eth0", ("del", "fd00::2/64", "eth0")),
+    ("ip addr add 10.0.0.2/24 dev eth0 || true", None),
+    ("ip addr add 10.0.0.2/24", None),
+    ("ip route add 10.0.0.0/8 via 10.0.0.1", None),
+    ("ip addr change 10.0.0.2/24 dev eth0", None),
+    ("sh -c 'ip addr add 10.0.0.2/24 dev eth0'", None),
+    ("ip addr add 10.0.0.2/24 10.0.0.3/24 dev eth0", None),
+])
+def test_ip_command(line, expected):
+    assert ifupdown.ip_command(line, "eth0") == expected
+
+
+def test_autoconf_in_force():
+    stanzas = ifupdown.parse("iface eth0 inet6 auto\niface eth0 inet6 static\n address fd00::1/64\n autoconf 1\n"
+                             "iface eth0 inet6 static\n address fd00::2/64\n")[0]
+    assert ifupdown.autoconf_after(stanzas[:1], "0") == "1"
+    assert ifupdown.autoconf_after(stanzas[:2], "0") == "1"
+    assert ifupdown.autoconf_after(stanzas, "1") == "0"
+    assert ifupdown.autoconf_after([], "1") == "1"
+
+
+def test_an_added_stanza_takes_the_line_ends_of_the_one_it_follows():
+    text = "iface eth0 inet static\r\n address 10.0.0.1/24\r\n"
+    stanza = ifupdown.parse(text)[0][0]
+    block = ifupdown.stanza_block("eth0", "inet", "10.0.0.2/24", end=ifupdown.line_end(text, stanza))
+    added = ifupdown.insert_after(text, stanza, block)
+    assert added == text + "\r\n" + ifupdown.MARKER + "\r\niface eth0 inet static\r\n    address 10.0.0.2/24\r\n"
+    mine = [s for s in ifupdown.parse(added)[0] if s.marked]
+    assert len(mine) == 1 and ifupdown.remove_stanza(added, mine[0]) == text

@@ -5,7 +5,7 @@ import json
 import pytest
 from ip_samples import IP_JSON
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._net import iproute
 
 
 def test_parse_and_up_addresses():

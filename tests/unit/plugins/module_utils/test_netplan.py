@@ -4,7 +4,7 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _netplan as netplan
+from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import netplan
 
 
 def test_netplan_id_from_networkd_or_networkmanager():
@@ -23,10 +23,27 @@ def test_device_and_addresses_in_any_device_type():
 
 
 def test_dropin_parses_back_and_quotes_the_id():
-    text = netplan.dropin("ethernets", 'we"ird', ["10.0.0.21/24", "fd00::21/64"])
+    restated = [("10.0.0.11/24", "99-admin.yaml"), ({"fd00::12/64": {"lifetime": 0}}, "99-admin.yaml")]
+    text = netplan.render([("ethernets", 'we"ird', restated, ["10.0.0.21/24", "fd00::21/64"]), ("bonds", "bond0", [], ["10.1.0.1/8"]),
+                           ("ethernets", "gone", [], [])])
     doc = yaml.safe_load(text)
-    assert doc == {"network": {"version": 2, "ethernets": {'we"ird': {"addresses": ["10.0.0.21/24", "fd00::21/64"]}}}}
-    assert netplan.dropin("ethernets", "eth0", []) is None
+    assert doc == {"network": {"version": 2, "ethernets": {'we"ird': {"addresses": [
+        "10.0.0.11/24", {"fd00::12/64": {"lifetime": 0}}, "10.0.0.21/24", "fd00::21/64"]}}, "bonds": {"bond0": {"addresses": ["10.1.0.1/8"]}}}}
+    # what this collection added, read back: the restated copies are not its own
+    assert netplan.read_mine(text, yaml) == {("ethernets", 'we"ird'): ["10.0.0.21/24", "fd00::21/64"], ("bonds", "bond0"): ["10.1.0.1/8"]}
+    assert netplan.render([("ethernets", "eth0", restated, [])]) is None
+
+
+def test_read_mine_of_a_file_in_another_shape_counts_every_item():
+    text = "network:\n  ethernets:\n    eth0: {addresses: [10.0.0.21/24]}\n"
+    assert netplan.read_mine(text, yaml) == {("ethernets", "eth0"): ["10.0.0.21/24"]}
+
+
+def test_rendered_addresses():
+    network = "[Match]\nName=eth0\n\n[Network]\nAddress=10.0.0.1/24\nAddress=fd00::1/64\n\n[Address]\nAddress=fd00::2/64\nPreferredLifetime=0\n"
+    assert netplan.rendered_addresses(network, True) == ["10.0.0.1/24", "fd00::1/64", "fd00::2/64"]
+    keyfile = "[ipv4]\nmethod=manual\naddress2=10.0.0.2/24\naddress1=10.0.0.1/24,10.0.0.254\n[ipv6]\naddress1=fd00::1/64\n"
+    assert netplan.rendered_addresses(keyfile, False) == ["10.0.0.1/24", "10.0.0.2/24", "fd00::1/64"]
 
 
 ADDRESSES = st.lists(st.sampled_from(["10.0.0.11/24", "10.0.0.12/24", "110.0.0.11/24", "fd00::11/64", "fd00::111/64"]),

@@ -1,15 +1,19 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The I/O side of ip_address and ip_address_info: run ``ip`` and ``sysctl`` with a deadline.
+"""The running system's addresses, shared by ip_address, ip_address_info and persistent_address: ``ip`` and
+``sysctl`` run with a deadline (the adapter), the checks of their options, and the one run-time apply (plan,
+run, wait for duplicate address detection, the verdict) both changing modules use.
 
 Private to dualstack.redis: not a public API, may change in any release.
 """
 
+import ipaddress
 import time
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _commands as commands
-from ansible_collections.dualstack.redis.plugins.module_utils import _iproute as iproute
+from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
+from ansible_collections.dualstack.redis.plugins.module_utils._net import iproute
 
 IP_ARGS = dict(command_timeout=dict(type="int", default=30))
 
@@ -18,22 +22,41 @@ class CommandFailed(Exception):
     """A command could not start, exited non-zero or outlived its deadline; the message carries its output."""
 
 
+class DadProblem(Exception):
+    """An IPv6 address that duplicate address detection failed, or that is still tentative after ``dad_timeout``;
+    carries the addresses as last read and the address's state."""
+
+    def __init__(self, msg, addresses, state):
+        super(DadProblem, self).__init__(msg)
+        self.addresses, self.state = addresses, state
+
+
 class Ip:
-    """``ip`` and ``sysctl`` on this host, found on its PATH (and the sbin directories), each call bounded."""
+    """``ip``, ``sysctl`` and the other programs a plan names, found on this host's PATH (and the sbin directories),
+    each call bounded by ``command_timeout``. Raises CommandFailed for a bad timeout or a program that is not there."""
 
     def __init__(self, module):
         self.module = module
         problem = commands.check_timeout(module.params["command_timeout"])
         if problem:
-            module.fail_json(msg=problem)
+            raise CommandFailed(problem)
         self.timeout = module.params["command_timeout"]
-        self.paths = {"ip": module.get_bin_path("ip", required=True)}
+        self.paths = {}
+        self.path("ip")
+
+    def path(self, name):
+        """The program's path; raises CommandFailed when it is not installed."""
+        if name not in self.paths:
+            found = self.module.get_bin_path(name)
+            if not found:
+                raise CommandFailed("%s is not installed on this host (not found on its PATH or in the sbin directories)" % name)
+            self.paths[name] = found
+        return self.paths[name]
 
     def run(self, argv):
         """Run a planned argv (``ip ...`` or ``sysctl ...``, by name); returns stdout or raises CommandFailed."""
         name = argv[0]
-        if name not in self.paths:
-            self.paths[name] = self.module.get_bin_path(name, required=True)
+        self.path(name)
         try:
             rc, out, err = commands.run([self.paths[name]] + list(argv[1:]), timeout=self.timeout)
         except commands.CommandError as exc:
@@ -66,12 +89,18 @@ class Ip:
             return []
 
 
-def check_address_args(params):
+def check_address_args(params, usable=False):
     """Every check of ip_address-style options (address, like, keep, interface, prefix_length, state, dad_timeout)
-    that needs no look at the host; raises IprouteError."""
+    that needs no look at the host; raises IprouteError. With ``usable``, an address to add must be one a host can
+    be reached at (the collection's rule for node addresses: not unspecified, loopback, multicast, link-local,
+    reserved or IPv4-mapped)."""
     for name in ("address", "like", "keep"):
         if params[name] is not None:
             params[name] = iproute.normalize_address(params[name], name)
+    if usable and params["state"] == "present":
+        problem = address_problem(ipaddress.ip_address(params["address"]))
+        if problem:
+            raise iproute.IprouteError("address %s %s; nothing was changed" % (params["address"], problem))
     if params["interface"] is not None:
         iproute.check_interface(params["interface"])
     if params["state"] == "present":
@@ -128,3 +157,58 @@ def present_where(ip, addresses, params):
     if model is None:
         raise iproute.IprouteError("like: %s is not bound to any interface here" % params["like"])
     return model["interface"], model["prefix_length"]
+
+
+def plan(ip, addresses, state, address, interface, prefix_length, keep=None):
+    """The ``ip`` (and ``sysctl``) commands that take the running system to ``state`` for ``address`` on
+    ``interface``: nothing when it is so already. For ``absent``, only a binding on ``interface`` is removed (None:
+    wherever it is); with ``keep``, an IprouteError when ``keep`` is not bound now or the removal would take it
+    with it. Reads the promote_secondaries sysctls and the interface's routes when an IPv4 address goes."""
+    if state == "present":
+        return iproute.plan_present(addresses, address, interface, prefix_length)
+    here = iproute.find(addresses, address)
+    planned = []
+    if here is not None and interface in (None, here["interface"]):
+        ipv4 = here["family"] == "ipv4"
+        promote = ip.promote_values(here["interface"]) if ipv4 else []
+        routes = ip.routes(here["interface"]) if ipv4 else None
+        planned, _needs = iproute.plan_absent(addresses, address, promote, here["interface"], routes)
+    if keep is not None:
+        check_keep(addresses, planned, dict(keep=keep, address=address))
+    return planned
+
+
+def apply(ip, planned, ran):
+    """Run ``planned`` in order, appending each argv to ``ran`` before it runs (so a failed one is last); raises
+    CommandFailed."""
+    for argv in planned:
+        ran.append(argv)
+        ip.run(argv)
+
+
+def changed_since(ip, before):
+    """After a failed command: whether the bound addresses differ from ``before`` (unknown counts as changed)."""
+    def bound(addresses):
+        return {(a["interface"], a["address"], a["prefix_length"]) for a in addresses}
+
+    try:
+        return bound(ip.addresses()) != bound(before)
+    except CommandFailed:
+        return True
+
+
+def settle(ip, addresses, address, interface, dad_timeout):
+    """The addresses once ``address`` passed IPv6 duplicate address detection (IPv4: at once), and its state
+    (None, ``tentative`` or ``dadfailed``). Raises DadProblem, naming the fix, when it failed, or when it is still
+    tentative after ``dad_timeout`` seconds (0: do not wait, tentative is then no failure)."""
+    addresses = wait_for_dad(ip, addresses, address, dad_timeout)
+    state = iproute.dad_state(addresses, address)
+    if state == "dadfailed":
+        raise DadProblem("%s failed IPv6 duplicate address detection on %s: another host on the link has it, so the kernel "
+                         "never uses it here; remove it (state=absent) and pick another address" % (address, interface),
+                         addresses, state)
+    if state == "tentative" and dad_timeout > 0:
+        raise DadProblem("%s on %s is still tentative (IPv6 duplicate address detection) after %d seconds; the kernel does "
+                         "not use it yet (raise dad_timeout, or check net.ipv6.conf.%s.dad_transmits)"
+                         % (address, interface, dad_timeout, interface), addresses, state)
+    return addresses, state
