@@ -24,7 +24,7 @@ description:
   - V(networkd) writes the addresses it adds into the drop-in
     C(/etc/systemd/network/<network file>.d/60-dualstack-redis.conf) (C([Network]) C(Address=A/P)), after the
     addresses of the C(.network) file and of the drop-ins that sort before it. It refuses, changing nothing, a
-    C(.network) file that also configures other links (its C([Match]) matches them: the drop-in would give them the
+    C(.network) file that also configures other links (its C([Match]) matches them, and the drop-in would give them the
     address too), and a drop-in sorting after its own that holds addresses of the same family (the added address
     would come first at boot). Removing an address takes it out of every file under C(/etc/systemd/network) that
     holds it, the C(.network) file and all its drop-ins (the C(Address=) line in C([Network]), continuation lines
@@ -37,7 +37,7 @@ description:
     address stays the primary one at boot (ifupdown ignores a second C(address) line in one stanza). An added IPv6
     stanza states C(autoconf) as it is in force where it goes (an C(inet6 static) stanza turns stateless
     autoconfiguration off by default, which would end SLAAC on an C(inet6 auto) interface). Alias stanzas
-    (C(iface eth0:1)) count as the interface's, and so do C(up ip addr add A/P dev IFACE) lines (with C($IFACE)):
+    (C(iface eth0:1)) count as the interface's, and so do C(up ip addr add A/P dev IFACE) lines (with C($IFACE)), as
     such a line already keeps the address, and removing the address removes it, with its C(down ip addr del) twin;
     a C(up)/C(down) line naming the address that is not one plain C(ip address) command is refused, naming it.
     Removing an address removes the stanza this module added for it; an address in the administrator's own stanza is
@@ -51,7 +51,7 @@ description:
     after it (netplan joins the files in name order and keeps the first copy of an address, so the administrator's
     addresses stay first whatever the file names). It runs C(netplan generate), reads back the file netplan rendered
     for the device (systemd-networkd's or NetworkManager's) and puts every file back when generate fails or the
-    address is not rendered where it must be. A device under C(nm-devices) (passthrough) is refused: netplan renders
+    address is not rendered where it must be. A device under C(nm-devices) (passthrough) is refused, as netplan renders
     no addresses for it. Removing an address takes it out of that file, or deletes its list item from the
     administrator's file under C(/etc/netplan) (the edit is kept only when the parsed file is exactly the original
     without that item). Nothing is applied with C(netplan apply); the running interface is changed with C(ip), and
@@ -59,7 +59,7 @@ description:
     Ansible uses on the host.
   - Before anything changes (and in check mode) it refuses an address no host can be reached at (unspecified,
     loopback, multicast, link-local, reserved such as 255.255.255.255, IPv4-mapped), a configuration file that is not
-    a regular file (a FIFO, a device, a dangling link: never opened in a way that could block), and a file it would
+    a regular file (a FIFO, a device or a dangling link, never opened in a way that could block), and a file it would
     have to write in a directory it cannot write. When writing the second of two files fails, the first is put back;
     C(changed), C(files) and C(commands) always say what was really done.
   - In check mode nothing is written and nothing is run but reads; the result says what would change, and with
@@ -113,7 +113,7 @@ options:
     default: true
   dad_timeout:
     description:
-      - present, IPv6. Seconds to wait for duplicate address detection, as in M(dualstack.redis.ip_address) (0 to 3600):
+      - present, IPv6. Seconds to wait for duplicate address detection, as in M(dualstack.redis.ip_address) (0 to 3600);
         the task fails when the address failed it, or is still tentative after that long (0 does not wait).
     type: int
     default: 10
@@ -133,7 +133,7 @@ notes:
     C(networkctl reload), restart of systemd-networkd or reboot finds the same addresses in the files (checked
     with systemd 252).
   - Every configuration this module writes is checked in its tests by the program that reads it at boot (Debian 12's
-    ifupdown 0.8, netplan 0.106, NetworkManager 1.42 and systemd-networkd 252): the addresses the host will have, their
+    ifupdown 0.8, netplan 0.106, NetworkManager 1.42 and systemd-networkd 252), for the addresses the host will have, their
     order, and that nothing else the administrator configured changes.
 seealso:
   - module: dualstack.redis.ip_address

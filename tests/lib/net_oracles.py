@@ -37,7 +37,7 @@ _SYSCTL = re.compile(r"sysctl (?:-[a-z]+ )*([\w./-]+)=(\S+)")
 def nettools_dir(checkout):
     """The directory of the extracted tools (runs ``tests/lab/lab.sh nettools``, which fetches them once)."""
     done = subprocess.run([os.path.join(checkout, "tests", "lab", "lab.sh"), "nettools"], capture_output=True, text=True,
-                          timeout=600)
+                          timeout=600, check=False)
     if done.returncode != 0:
         raise RuntimeError("tests/lab/lab.sh nettools failed: %s" % (done.stderr.strip() or done.stdout.strip()))
     return done.stdout.strip().splitlines()[-1]
@@ -85,17 +85,19 @@ class Oracles:
                   % (shlex.quote(upper), shlex.quote(scratch), shlex.quote(os.path.join(root, "etc", "network")),
                      " ".join(shlex.quote(arg) for arg in ifup)))
         done = subprocess.run(["unshare", "-m", "sh", "-c", script], capture_output=True, text=True, timeout=60,
-                              errors="surrogateescape")
+                              errors="surrogateescape", check=False)
         subprocess.run(["rm", "-rf", work], check=False)
         return done.returncode, done.stdout + done.stderr
 
     def ifupdown(self, root):
         """{"devices": {device: [A/P in the order ifup adds them]}, "sysctls": {key: last value}, "routes": [the route
-        commands], "errors": [lines], "text": what ifup printed}."""
+        commands], "errors": [lines], "unreadable": whether ifup refused a whole file, "text": what ifup printed}."""
         devices, sysctls, routes, errors, texts = {}, {}, [], [], []
+        unreadable = False
         for allow in (None, "hotplug"):
             rc, text = self.ifup_output(root, allow)
             texts.append(text)
+            unreadable = unreadable or "couldn't read interfaces file" in text
             if rc != 0:
                 errors.append("ifup exited %d" % rc)
             logical = None
@@ -116,7 +118,7 @@ class Oracles:
                     devices.setdefault(found[1], []).append(found[0])
                 elif " route " in " %s " % line:
                     routes.append(" ".join(line.split()))
-        return dict(devices=devices, sysctls=sysctls, routes=routes, errors=errors, text="\n".join(texts))
+        return dict(devices=devices, sysctls=sysctls, routes=routes, errors=errors, unreadable=unreadable, text="\n".join(texts))
 
     # --- netplan -------------------------------------------------------------------------------------------
     def netplan(self, root, texts=None):
@@ -125,7 +127,7 @@ class Oracles:
         for old in ("run/systemd/network", "run/NetworkManager/system-connections"):
             subprocess.run(["rm", "-rf", os.path.join(root, old)], check=False)
         done = subprocess.run([os.path.join(self.dir, "root/usr/libexec/netplan/generate"), "--root-dir", root],
-                              capture_output=True, text=True, env=self.env, timeout=60)
+                              capture_output=True, text=True, env=self.env, timeout=60, check=False)
         rendered = {}
         networkd_dir = os.path.join(root, "run/systemd/network")
         for name in sorted(os.listdir(networkd_dir)) if os.path.isdir(networkd_dir) else []:
@@ -151,7 +153,7 @@ class Oracles:
     def nmcli(self, keyfile, *args):
         """(rc, keyfile after, stderr) of ``nmcli --offline connection modify ARGS < keyfile``."""
         done = subprocess.run([os.path.join(self.dir, "root/usr/bin/nmcli"), "--offline", "connection", "modify"] + list(args),
-                              input=keyfile, capture_output=True, text=True, env=self.env, timeout=30)
+                              input=keyfile, capture_output=True, text=True, env=self.env, timeout=30, check=False)
         return done.returncode, done.stdout, done.stderr
 
     # --- systemd-networkd ----------------------------------------------------------------------------------
@@ -205,7 +207,7 @@ for name in os.listdir("/sys/class/net"):
             if sep:
                 state[key] = value
     def ip(*args):
-        return json.loads(subprocess.run(["ip", "-j"] + list(args), capture_output=True, text=True).stdout or "[]")
+        return json.loads(subprocess.run(["ip", "-j"] + list(args), capture_output=True, text=True, check=False).stdout or "[]")
     links[name] = dict(state=state, addr=ip("addr", "show", "dev", name),
                        routes=ip("-4", "route", "show", "dev", name) + ip("-6", "route", "show", "dev", name))
 print(json.dumps(links))
@@ -214,7 +216,8 @@ kill $pid
 """ % dict(peers=peers, run=shlex.quote(conf["run"]), etc=shlex.quote(conf["etc"]), usr=shlex.quote(conf["usr"]),
            empty=shlex.quote(empty), work=shlex.quote(work), out=shlex.quote(out), rounds=timeout * 10,
            count=len(links) + 1)
-        done = subprocess.run(["unshare", "-n", "-m", "bash", "-c", script], capture_output=True, text=True, timeout=timeout + 30)
+        done = subprocess.run(["unshare", "-n", "-m", "bash", "-c", script], capture_output=True, text=True, timeout=timeout + 30,
+                              check=False)
         try:
             with open(out, encoding="utf-8") as handle:
                 links_seen = json.load(handle)

@@ -189,6 +189,8 @@ def test_ifupdown_property_next_boot_has_the_old_addresses_then_the_new_one(fake
     texts = {name: read(fake_host.path(name)) for name in ("etc/network/interfaces",)}
     result = fake_host.persist(**args)
     after = oracles.ifupdown(root)
+    if before["unreadable"]:  # ifup cannot read a file: the module must say so, changing nothing
+        assert result["failed"] and "ifup cannot read" in result["msg"], (before["text"], result.get("msg"))
     if result["failed"]:
         assert not result["changed"] and read(fake_host.path("etc/network/interfaces")) == texts["etc/network/interfaces"]
         return
@@ -213,11 +215,10 @@ def test_networkmanager_check_mode_refuses_exactly_what_nmcli_refuses(fake_host,
     """Found: nmcli refused the address at run time after the pre-flight (check mode) said the node was ready."""
     other = "ipv6" if family == "ipv4" else "ipv4"
     keyfile = KEYFILE + "\n[%s]\nmethod=%s\n\n[%s]\nmethod=auto\n" % (family, method, other)
-    value = "198.18.50.21/24" if family == "ipv4" else "fd00:50::21/64"
-    rc, _out, err = oracles.nmcli(keyfile, "+%s.addresses" % family, value)
+    address, prefix = ("198.18.50.21", 24) if family == "ipv4" else ("fd00:50::21", 64)
+    rc, _out, err = oracles.nmcli(keyfile, "+%s.addresses" % family, "%s/%d" % (address, prefix))
     fake_host.networkmanager("lab-eth0", keyfile)
-    result = fake_host.persist(address=value.split("/")[0], interface="eth0", prefix_length=int(value.split("/")[1]),
-                               _ansible_check_mode=True)
+    result = fake_host.persist(address=address, interface="eth0", prefix_length=prefix, _ansible_check_mode=True)
     assert result["failed"] == (rc != 0), (err, result.get("msg"))
     if rc != 0:
         assert "%s.method" % family in result["msg"]
@@ -276,8 +277,8 @@ def test_netplan_two_interfaces_keep_their_addresses(fake_host, oracles):
     """Found: adding 10.9.1.2 to e1 after 10.9.0.2 to e0 left only e1's in the file; absent deleted the whole file."""
     fake_host.add_interface("e0", 3)
     fake_host.add_interface("e1", 4)
-    netplan_host(fake_host, {"etc/netplan/50-lab.yaml": "network:\n  version: 2\n  ethernets:\n    e0: {addresses: [10.9.0.1/24]}\n"
-                                                         "    e1: {addresses: [10.9.1.1/24]}\n"}, "e0")
+    lab = "network:\n  version: 2\n  ethernets:\n    e0: {addresses: [10.9.0.1/24]}\n    e1: {addresses: [10.9.1.1/24]}\n"
+    netplan_host(fake_host, {"etc/netplan/50-lab.yaml": lab}, "e0")
     fake_host.networkd("/run/systemd/network/10-netplan-e1.network", "e1")
     fake_host.bound.extend([("e0", "10.9.0.1", 24), ("e1", "10.9.1.1", 24)])
     assert not fake_host.persist(address="10.9.0.2", like="10.9.0.1")["failed"]
@@ -291,8 +292,8 @@ def test_netplan_two_interfaces_keep_their_addresses(fake_host, oracles):
 
 
 def test_netplan_networkmanager_renderer(fake_host, oracles):
-    netplan_host(fake_host, {"etc/netplan/01-nm.yaml": "network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n"
-                                                        "    eth0:\n      addresses: [198.18.50.11/24]\n"})
+    nm = "network:\n  version: 2\n  renderer: NetworkManager\n  ethernets:\n    eth0:\n      addresses: [198.18.50.11/24]\n"
+    netplan_host(fake_host, {"etc/netplan/01-nm.yaml": nm})
     fake_host.bound.append(("eth0", "198.18.50.11", 24))
     result = fake_host.persist(address="198.18.50.21", like="198.18.50.11")
     assert not result["failed"], result["msg"]

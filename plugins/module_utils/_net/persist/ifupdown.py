@@ -27,7 +27,9 @@ module follows from it:
   the including file; a glob or directory matching nothing, or a missing file, includes nothing); a line whose
   last character before its ``\\n`` is a backslash continues on the next one (comment lines included); comments
   are lines whose first non-blank character is ``#``; a CR before ``\\n`` is blank to ifup (CRLF files work), and
-  an added stanza uses the line ends of the stanza it follows.
+  an added stanza uses the line ends of the stanza it follows (a backslash before a CR does not continue a line);
+- a file ifup cannot read (an option outside a stanza or without a value, an ``iface`` line without a method) makes
+  it bring up nothing at boot: such a file is refused, naming the line.
 """
 
 import fnmatch
@@ -134,6 +136,29 @@ def parse(text):
             current.options.append((keyword, " ".join(words[1:]), first, count))
             current.end = first + count
     return stanzas, includes
+
+
+def problems(text):
+    """What makes ifup refuse the whole file (and so, at boot, bring up nothing from it), as (line number, words)
+    pairs: an option outside a stanza ("misplaced option"), an option without a value ("option with empty
+    value"), an ``iface`` line without family and method."""
+    lines = physical_lines(text)
+    found = []
+    within = None   # "iface", "mapping" or None
+    for first, _count, words in _logical(lines):
+        if not words:
+            continue
+        keyword = words[0]
+        if keyword in STANZA_WORDS or keyword.startswith("allow-"):
+            within = keyword if keyword in ("iface", "mapping") else None
+            if keyword == "iface" and len(words) < 4:
+                found.append((first + 1, "an iface line needs a name, an address family and a method"))
+            continue
+        if within is None:
+            found.append((first + 1, "misplaced option '%s' (outside any stanza)" % keyword))
+        elif within == "iface" and len(words) < 2:
+            found.append((first + 1, "option '%s' with an empty value" % keyword))
+    return found
 
 
 def included_paths(keyword, argument, including_file, listdir, isdir):
@@ -329,6 +354,10 @@ class IfupdownPlan(TextPlan):
                 raise PersistError("%s (read by ifup at boot, included from %s)" % (exc, self.main))
             if text is None:
                 return
+            broken = problems(text)
+            if broken:
+                raise PersistError("ifup cannot read %s (line %d: %s), so at boot it brings up nothing from it; fix the file "
+                                   "first (ifup -n -a shows what it makes of it)" % (real, broken[0][0], broken[0][1]))
             self.add(real, text)
             stanzas, includes = parse(text)
             events = sorted([(st.start, 1, st) for st in stanzas] + [(line, 0, (keyword, argument)) for keyword, argument, line in includes],

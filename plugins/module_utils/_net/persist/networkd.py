@@ -13,7 +13,7 @@ module follows from it:
   with an unescaped backslash continues on the next one (the backslash becomes a space); keys and values are
   stripped of spaces, tabs, CR and LF;
 - addresses are ``Address=`` in ``[Network]`` (one per line) and in ``[Address]`` sections (where a second
-  ``Address=`` replaces the first); the link gets them in the
+  ``Address=`` replaces the first, and one that is not an address drops the whole section); the link gets them in the
   order it reads them: the ``.network`` file, then its drop-ins (``<file>.network.d/*.conf`` under
   /etc/systemd/network, /run/systemd/network, /usr/local/lib/systemd/network and /usr/lib/systemd/network, sorted by
   file name, a name under /etc hiding the same name elsewhere); of two copies of one address it keeps the later;
@@ -29,6 +29,7 @@ module follows from it:
 """
 
 import fnmatch
+import ipaddress
 import os
 import re
 
@@ -119,15 +120,24 @@ def entries(text):
     return out
 
 
+def _valid(value):
+    try:
+        ipaddress.ip_interface(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _effective(found):
     """The indexes (into ``found``, entries()) of the ``Address=`` lines networkd uses: every one of ``[Network]``, and
-    the last of each ``[Address]`` section (a later one there replaces an earlier one)."""
-    used, last = [], None
+    the last of each ``[Address]`` section (a later one there replaces an earlier one) unless one of the section's
+    ``Address=`` values is not an address (networkd then drops the whole section)."""
+    used, last, broken = [], None, False
     for index, (section, key, value, _f, _c) in enumerate(found):
         if key is None:
-            if last is not None:
+            if last is not None and not broken:
                 used.append(last)
-            last = None
+            last, broken = None, False
             continue
         if key != "Address" or not value:
             continue
@@ -135,7 +145,8 @@ def _effective(found):
             used.append(index)
         elif section == "Address":
             last = index
-    if last is not None:
+            broken = broken or not _valid(value)
+    if last is not None and not broken:
         used.append(last)
     return sorted(used)
 
@@ -193,6 +204,9 @@ def with_address(text, value):
         return DROPIN_HEADER + "[Network]\nAddress=%s\n" % value
     headers = [section for section, key, _v, _f, _c in entries(text) if key is None]
     head = text if not text or _LINE_END.search(text) else text + "\n"
+    lines = physical_lines(head)
+    if lines and _ends_escaped(_body(lines[-1])):
+        head += "\n"   # the last line is continued: an empty line ends it, so the added lines stand on their own
     return head + ("" if headers and headers[-1] == "Network" else "[Network]\n") + "Address=%s\n" % value
 
 

@@ -488,8 +488,9 @@ def test_netplan_keeps_the_old_address_first_when_the_administrators_file_sorts_
 
 
 def test_netplan_nm_devices_passthrough_is_refused(host, run_in_process):
-    host.write("etc/netplan/50-nm.yaml", "network:\n  version: 2\n  renderer: NetworkManager\n  nm-devices:\n    eth0:\n"
-                                          "      networkmanager:\n        passthrough:\n          ipv4.method: manual\n")
+    doc = ("network:\n  version: 2\n  renderer: NetworkManager\n  nm-devices:\n    eth0:\n      networkmanager:\n"
+           "        passthrough:\n          ipv4.method: manual\n")
+    host.write("etc/netplan/50-nm.yaml", doc)
     host.networkmanager("netplan-eth0", "")
     failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11", "_ansible_check_mode": True})
     assert failed and "under nm-devices" in result["msg"] and writes(host) == []
@@ -534,3 +535,64 @@ def test_netplan_edits_a_symlinked_file_where_it_points_and_keeps_the_link(host,
     assert not failed, result["msg"]
     assert os.path.islink(link) and "198.18.50.11" not in read(real)
     assert stat.S_ISLNK(os.lstat(link).st_mode)
+
+
+# --- odd bytes and shapes --------------------------------------------------------------------------------------
+
+def test_non_utf8_comments_and_a_glob_matching_nothing_are_kept_byte_for_byte(host, run_in_process):
+    host.ifupdown()
+    os.makedirs(host.path("etc/network/interfaces.d"))
+    text = ("# caf\udce9 \udcff\nsource /etc/network/interfaces.d/*.cfg\nauto eth0\niface eth0 inet static\n"
+            "    address 198.18.50.11/24\n# tail \udcfe\n")
+    path = host.write("etc/network/interfaces", text)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11", "_ansible_diff": True})
+    assert not failed, result["msg"]
+    after = open(path, "rb").read()
+    assert after.startswith(b"# caf\xe9 \xff\n") and after.endswith(b"# tail \xfe\n") and b"address 198.18.50.21/24" in after
+    assert "\ufffd" in result["diff"][0]["before"]  # the result carries undecodable bytes as U+FFFD
+
+
+def test_networkd_non_utf8_and_crlf_survive_a_removal(host, run_in_process):
+    text = "# n\udce9twork\r\n[Match]\r\nName=eth0\r\n[Network]\r\nAddress=198.18.50.11/24\r\nAddress=198.18.50.21/24\r\n"
+    network, _dropin = networkd_host(host, text)
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert not failed, result["msg"]
+    assert open(network, "rb").read() == b"# n\xe9twork\r\n[Match]\r\nName=eth0\r\n[Network]\r\nAddress=198.18.50.21/24\r\n"
+
+
+def test_networkd_a_network_file_linked_into_another_stacks_directory_is_not_edited(host, run_in_process):
+    target = host.write("etc/netplan/shared.network", NETWORK)
+    os.makedirs(host.path("etc/systemd/network"), exist_ok=True)
+    os.symlink(target, host.path(NETWORK_FILE.lstrip("/")))
+    host.networkd(NETWORK_FILE)
+    host.bound.append(("eth0", "198.18.50.21", 24))
+    failed, result = run_in_process(module, {"address": "198.18.50.11", "state": "absent", "keep": "198.18.50.21"})
+    assert failed and "which this module does not edit" in result["msg"] and read(target) == NETWORK and writes(host) == []
+
+
+def test_a_dangling_link_among_the_files_is_named(host, run_in_process):
+    host.ifupdown()
+    os.makedirs(host.path("etc/network/interfaces.d"))
+    os.symlink("/nowhere/eth0", host.path("etc/network/interfaces.d/eth0"))
+    host.write("etc/network/interfaces", "source /etc/network/interfaces.d/*\nauto eth0\niface eth0 inet static\n address 198.18.50.11/24\n")
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "is a symbolic link to /nowhere/eth0, which does not exist" in result["msg"] and writes(host) == []
+
+
+def test_ipv6_still_tentative_after_dad_timeout_fails_as_ip_address_does(host, run_in_process, monkeypatch):
+    networkd_host(host)
+    real_json = host.ip_json
+
+    def tentative():
+        data = __import__("json").loads(real_json())
+        for interface in data:
+            for info in interface["addr_info"]:
+                if info["local"] == "fd00:50::21":
+                    info["tentative"] = True
+        return __import__("json").dumps(data)
+
+    monkeypatch.setattr(host, "ip_json", tentative)
+    failed, result = run_in_process(module, {"address": "fd00:50::21", "interface": "eth0", "prefix_length": 64, "dad_timeout": 1})
+    assert failed and "still tentative" in result["msg"] and result["dad"] == "tentative" and result["changed"]
+    assert result["files"] == [host.path(DROPIN)] and not result["bound"]
