@@ -148,7 +148,9 @@ def test_ifupdown_stanza_in_an_included_file_read_first(fake_host, oracles):
 # A generated /etc/network/interfaces: the interface's stanzas in any order and shape, some in an included file,
 # with the lines administrators write around them.
 _OPTION = st.sampled_from(["    gateway 198.18.50.1", "    up ip route add 10.9.0.0/16 via 198.18.50.1", "    mtu 1400",
-                           "    # a comment", "    post-up echo hi \\\n      there", "    dns-nameservers 198.18.50.1"])
+                           "    # a comment", "    post-up echo hi \\\n      there", "    dns-nameservers 198.18.50.1",
+                           "    up ip addr add 198.18.50.14/24 dev $IFACE", "    post-up /sbin/ip -6 address add fd00:50::14/64 dev eth0",
+                           "    down ip addr del 198.18.50.14/24 dev $IFACE"])
 _V6 = st.sampled_from(["iface eth0 inet6 auto\n", "iface eth0 inet6 static\n    address fd00:50::11/64\n",
                        "iface eth0 inet6 static\n    address fd00:50::11/64\n    autoconf 1\n", "iface eth0 inet6 dhcp\n",
                        "iface eth0 inet6 manual\n", ""])

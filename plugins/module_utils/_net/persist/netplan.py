@@ -400,9 +400,10 @@ class NetplanPlan(TextPlan):
         if problem is None:
             return
         failed = transaction.rollback()
+        ran.append(self.argv)  # rendered again from the files as they were
         try:
             run(self.argv)
-        except Exception:  # pylint: disable=broad-except
+        except Exception:  # pylint: disable=broad-except  # the files are back; what it says changes nothing
             pass
         if failed:
             raise files.FileProblem("%s; these files could not be put back: %s" % (problem, ", ".join(failed)), transaction.written)

@@ -455,6 +455,22 @@ def test_netplan_adds_its_own_file_then_takes_the_old_address_out_of_the_adminis
     assert removed["files"] == [os.path.join(netplan_host, "50-cloud-init.yaml")]
 
 
+def test_netplan_a_rendering_without_the_address_is_put_back(host, netplan_host, run_in_process, monkeypatch):
+    """generate exits 0 but renders no address (seen with nm-devices): the read-back finds it, every file goes back."""
+    real = host.generate
+
+    def forgets():
+        rc, out, err = real()
+        path = host.path("run/systemd/network/10-netplan-eth0.network")
+        host.write("run/systemd/network/10-netplan-eth0.network", read(path).replace("Address=198.18.50.21/24\n", ""))
+        return rc, out, err
+
+    monkeypatch.setattr(host, "generate", forgets)
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "did not render 198.18.50.21" in result["msg"] and "put back" in result["msg"]
+    assert not result["changed"] and not os.path.exists(os.path.join(netplan_host, "90-dualstack-redis.yaml"))
+
+
 def test_netplan_keeps_every_device_of_its_file(host, netplan_host, run_in_process):
     """Found by the probe: adding to e1 after e0 left only e1's address in the file, and absent deleted the file."""
     host.add_interface("eth1", 3)
@@ -501,7 +517,7 @@ def test_netplan_puts_every_file_back_when_generate_fails(host, netplan_host, ru
     failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
     assert failed and "every netplan file was put back as it was" in result["msg"] and not result["changed"]
     assert not os.path.exists(os.path.join(netplan_host, "90-dualstack-redis.yaml"))
-    assert result["commands"] == [["netplan", "generate"]]
+    assert result["commands"] == [["netplan", "generate"], ["netplan", "generate"]]  # the second renders the files put back
     assert [c for c in host.calls if c[:3] == ["ip", "addr", "add"]] == []
 
 
