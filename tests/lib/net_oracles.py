@@ -129,22 +129,18 @@ class Oracles:
         done = subprocess.run([os.path.join(self.dir, "root/usr/libexec/netplan/generate"), "--root-dir", root],
                               capture_output=True, text=True, env=self.env, timeout=60, check=False)
         rendered = {}
-        networkd_dir = os.path.join(root, "run/systemd/network")
-        for name in sorted(os.listdir(networkd_dir)) if os.path.isdir(networkd_dir) else []:
-            match = re.match(r"^10-netplan-(.+)\.network$", name)
-            if match:
-                with open(os.path.join(networkd_dir, name), encoding="utf-8") as handle:
+        for directory, pattern, read_addresses in (
+                ("run/systemd/network", r"^10-netplan-(.+)\.network$",
+                 lambda text: [line.split("=", 1)[1].strip() for line in text.split("\n") if line.startswith("Address=")]),
+                ("run/NetworkManager/system-connections", r"^netplan-(.+)\.nmconnection$", keyfile_addresses)):
+            path = os.path.join(root, directory)
+            for name in sorted(os.listdir(path)) if os.path.isdir(path) else []:
+                match = re.match(pattern, name)
+                if not match:
+                    continue
+                with open(os.path.join(path, name), encoding="utf-8") as handle:
                     text = handle.read()
-                rendered[match.group(1)] = [line.split("=", 1)[1].strip() for line in text.split("\n") if line.startswith("Address=")]
-                if texts is not None:
-                    texts[match.group(1)] = text
-        nm_dir = os.path.join(root, "run/NetworkManager/system-connections")
-        for name in sorted(os.listdir(nm_dir)) if os.path.isdir(nm_dir) else []:
-            match = re.match(r"^netplan-(.+)\.nmconnection$", name)
-            if match:
-                with open(os.path.join(nm_dir, name), encoding="utf-8") as handle:
-                    text = handle.read()
-                rendered[match.group(1)] = keyfile_addresses(text)
+                rendered[match.group(1)] = read_addresses(text)
                 if texts is not None:
                     texts[match.group(1)] = text
         return done.returncode, done.stderr, rendered
