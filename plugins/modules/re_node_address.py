@@ -16,11 +16,14 @@ description:
     that is still up, and running on the node being changed.
   - External addresses may be IPv4 or IPv6 and need not be bound to any interface (elastic IPs,
     load-balancer addresses). They are validated and normalized (IPv6 lower-case and compressed).
-  - With O(api_url) (or E(RE_API_URL)) it uses the cluster's REST API instead, from wherever it runs. It
-    reads C(GET /v1/nodes) and C(GET /v1/nodes/status), sends one C(PUT /v1/nodes/<id>) with only the
-    fields that differ (C(addr), or C(external_addr) as the whole new list) and reads the node back. The
-    same checks run before any request; the API's own refusals (401 credentials, 404 unknown node, 406
-    C(node_not_offline), 400 with its description) become one-line errors.
+  - Over the REST API (O(transport=rest), or O(api_url) or E(RE_API_URL) set) it runs from wherever it is, reads
+    C(GET /v1/nodes) and C(GET /v1/nodes/status), sends one C(PUT /v1/nodes/<id>) with only the fields that
+    differ (C(addr), or C(external_addr) as the whole new list) and reads the node back. The same checks run
+    before any request; the API's own refusals (401 credentials, 404 unknown node, 406 C(node_not_offline), 400
+    with its description) become one-line errors. Redirects from a node that is not the master are followed as
+    O(api_url) says, the C(PUT) with its body.
+  - Both transports share one path (read the cluster, plan the change, apply it, read the node back and compare),
+    so they refuse the same inputs with the same messages.
   - The role C(dualstack.redis.internal_address) runs the whole documented procedure around this.
 author:
   - dualstack.redis maintainers (@dualstack)
@@ -114,111 +117,60 @@ transport:
   description: How the node was read and changed, V(rladmin) or V(rest).
   returned: always
   type: str
+api_endpoint:
+  description: Over the REST API, the C(https://host:port) that served the last request (after redirects).
+  returned: over the REST API
+  type: str
+  sample: https://10.0.0.11:9443
 """
-
-import copy
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_api as re_api
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
-from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import transport
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            re_module.RLADMIN_ARGS,
+        argument_spec=transport.argument_spec(
             node=dict(type="int", required=True),
             internal_address=dict(type="str"),
             external_addresses=dict(type="list", elements="str"),
-            external_addresses_state=dict(type="str", choices=list(rl.EXTERNAL_STATES), default="exact"),
-            **re_api.REST_ARGS
+            external_addresses_state=dict(type="str", choices=list(re_nodes.EXTERNAL_STATES), default="exact"),
         ),
         required_one_of=[("internal_address", "external_addresses")],
         supports_check_mode=True,
     )
     params = module.params
     node_id = params["node"]
+    result = dict(changed=False, commands=[], before=None, after=None)
+    cluster = None
     try:
-        wanted_external = None
+        # Every check that needs no request first: the addresses, then the transport's own options.
         if params["external_addresses"] is not None:
-            wanted_external = rl.normalize_addresses(params["external_addresses"], "external_addresses")
+            re_nodes.normalize_addresses(params["external_addresses"], "external_addresses")
         if params["internal_address"] is not None:
-            rl.normalize_address(params["internal_address"], "internal_address")
-    except rl.RladminError as exc:
-        module.fail_json(msg=str(exc))
-    if re_api.uses_rest(module):
-        _over_rest(module, node_id, wanted_external)
-
-    rladmin = re_module.Rladmin(module)
-    try:
-        nodes = rladmin.nodes()
-    except re_module.RladminFailed as exc:
-        rladmin.fail(exc, changed=False, commands=[])
-    try:
-        node = rl.find_node(nodes, node_id)
-        commands = []
-        predicted = copy.deepcopy(node)
-        if params["internal_address"] is not None:
-            argv = rl.plan_internal_address(nodes, node_id, params["internal_address"], rladmin.path)
-            if argv:
-                commands.append(argv)
-                predicted["address"] = argv[-1]
-        if wanted_external is not None:
-            external, predicted["external_addresses"] = rl.plan_external_addresses(
-                node, wanted_external, params["external_addresses_state"], rladmin.path)
-            commands += external
-    except rl.RladminError as exc:
-        module.fail_json(msg=str(exc), changed=False, commands=[], before=node if "node" in locals() else None)
-
-    result = dict(changed=bool(commands), commands=commands, before=node, after=predicted, transport="rladmin")
-    if commands and not module.check_mode:
-        ran = []
-        try:
-            for argv in commands:
-                ran.append(argv)
-                rladmin.call(argv, success=rl.SUCCESS_UPDATED)
-        except re_module.RladminFailed as exc:
-            # commands lists what ran, the failed call last; the node read again says what changed.
-            result.update(commands=ran, after=None, changed=True)
-            try:
-                result["after"] = rl.find_node(rladmin.nodes(), node_id)
-                result["changed"] = _addresses(result["after"]) != _addresses(node)
-            except (re_module.RladminFailed, rl.RladminError) as again:
-                exc = re_module.RladminFailed("%s; reading the node back failed too: %s" % (exc, again), **exc.details)
-            rladmin.fail(exc, **result)
-        try:
-            result["after"] = rl.find_node(rladmin.nodes(), node_id)
-        except (re_module.RladminFailed, rl.RladminError) as exc:
-            result["after"] = None
-            rladmin.fail(exc, **result)
-        result["changed"] = _addresses(result["after"]) != _addresses(node)
-        missing = rl.differences(result["after"], predicted)
-        if missing:
-            module.fail_json(msg="rladmin replied %r but node %d %s" % (rl.SUCCESS_UPDATED, node_id, "; ".join(missing)), **result)
-    _exit(module, node_id, result)
-
-
-def _over_rest(module, node_id, wanted_external):
-    api = re_api.RestApi(module)
-    params = module.params
-    try:
-        result = re_api.update_node(api, node_id, params["internal_address"], wanted_external,
-                                    params["external_addresses_state"], module.check_mode)
-    except re_api.RestFailed as exc:
-        module.fail_json(msg=str(exc), transport="rest", **exc.result)
-    result["transport"] = "rest"
-    _exit(module, node_id, result)
-
-
-def _exit(module, node_id, result):
+            re_nodes.normalize_address(params["internal_address"], "internal_address")
+        cluster = transport.connect(params)
+        result["transport"] = cluster.kind
+        result.update(re_nodes.update(cluster, node_id, params["internal_address"], params["external_addresses"],
+                                      params["external_addresses_state"], module.check_mode))
+    except (re_nodes.ReError, re_nodes.ReFailed) as exc:
+        result.update(getattr(exc, "result", {}))
+        _endpoint(cluster, result)
+        module.fail_json(msg=str(exc), **result)
+    _endpoint(cluster, result)
     if module._diff and result["after"] is not None:
         result["diff"] = dict(
             before=_addresses(result["before"]), after=_addresses(result["after"]),
             before_header="node %d" % node_id, after_header="node %d" % node_id,
         )
     module.exit_json(**result)
+
+
+def _endpoint(cluster, result):
+    if cluster is not None and cluster.kind == "rest":
+        result["api_endpoint"] = cluster.endpoint
 
 
 def _addresses(node):

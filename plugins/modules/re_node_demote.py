@@ -16,6 +16,7 @@ author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - dualstack.redis._rladmin
+  - dualstack.redis._re_api
   - dualstack.redis._attributes
   - dualstack.redis._attributes.FULL
   - dualstack.redis._attributes.PLATFORM_LINUX
@@ -36,7 +37,9 @@ notes:
   - There is no REST API transport. The REST API documents C(POST /v1/nodes/<id>/actions/enslave_node) only as
     "turn node into a replica", with no option that also hands over the cluster master role (rladmin's
     C(demote_node)), and moving that role is a separate action (C(POST /v1/cluster/actions/change_master)); so
-    this module keeps rladmin, which does both in one documented step.
+    this module keeps rladmin, which does both in one documented step. It takes the REST API options so that
+    C(module_defaults) for the group C(redis_enterprise) reach it; O(transport=auto) uses rladmin here whatever
+    O(api_url) says, and O(transport=rest) is refused.
 seealso:
   - module: dualstack.redis.re_node_info
   - module: dualstack.redis.re_node_address
@@ -75,57 +78,74 @@ master:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
-from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._re import transport
 
 
 def holdings(rladmin, node_id):
-    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now (one ``rladmin status``); raises RladminFailed."""
+    """(nodes, reasons) for ``node_id`` as rladmin shows the cluster now (one ``rladmin status``); raises ReFailed."""
     nodes, shards, endpoints = rladmin.overview()
     try:
-        rl.find_node(nodes, node_id)
-    except rl.RladminError as exc:
-        raise re_module.RladminFailed(str(exc))
-    return nodes, rl.demote_reasons(node_id, nodes, shards, endpoints)
+        re_nodes.find_node(nodes, node_id)
+    except re_nodes.ReError as exc:
+        raise re_nodes.ReFailed(str(exc))
+    return nodes, re_nodes.demote_reasons(node_id, nodes, shards, endpoints)
+
+
+def demote(params, check_mode):
+    """The module's result; raises ReError (nothing done) or ReFailed (carrying the result)."""
+    node_id = params["node"]
+    retry = params["retry_timeout_seconds"]
+    if params["transport"] == "rest":
+        raise re_nodes.ReError("re_node_demote runs rladmin on a node of the cluster (transport rladmin or auto): the REST API's "
+                               "enslave_node action has no demote_node option, and moving the master role is a separate "
+                               "action there")
+    if retry is not None and not 1 <= retry < params["command_timeout"]:
+        raise re_nodes.ReError("retry_timeout_seconds must be 1 or more and less than command_timeout (%s), got %d"
+                               % (params["command_timeout"], retry))
+    rladmin = rl.Rladmin(params)
+    try:
+        nodes, reasons = holdings(rladmin, node_id)
+    except re_nodes.ReFailed as exc:
+        raise re_nodes.ReFailed(str(exc), dict(exc.result, changed=False, commands=[]))
+    commands = [rl.demote_command(node_id, retry, rladmin.path)] if reasons else []
+    result = dict(changed=bool(commands), reasons=reasons, commands=commands, master=re_nodes.master_id(nodes))
+    if commands and not check_mode:
+        try:
+            rladmin.call(commands[0], success="OK")
+        except re_nodes.ReFailed as exc:
+            # The demotion may have moved some of it before failing.
+            result["changed"] = _changed_since(rladmin, node_id, reasons)
+            raise re_nodes.ReFailed(str(exc), dict(result, **exc.result))
+        try:
+            nodes, left = holdings(rladmin, node_id)
+        except re_nodes.ReFailed as exc:
+            raise re_nodes.ReFailed(str(exc), dict(result, **exc.result))
+        result["master"] = re_nodes.master_id(nodes)
+        if left:
+            result["changed"] = left != reasons
+            raise re_nodes.ReFailed("rladmin replied OK but %s" % "; ".join(left), result)
+    return result
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            re_module.RLADMIN_ARGS,
+        argument_spec=transport.argument_spec(
             node=dict(type="int", required=True),
             retry_timeout_seconds=dict(type="int"),
         ),
         supports_check_mode=True,
     )
     node_id = module.params["node"]
-    retry = module.params["retry_timeout_seconds"]
-    if retry is not None and not 1 <= retry < module.params["command_timeout"]:
-        module.fail_json(msg="retry_timeout_seconds must be 1 or more and less than command_timeout (%s), got %d"
-                             % (module.params["command_timeout"], retry))
-    rladmin = re_module.Rladmin(module)
     try:
-        nodes, reasons = holdings(rladmin, node_id)
-    except re_module.RladminFailed as exc:
-        rladmin.fail(exc, changed=False, commands=[])
-    commands = [rl.demote_command(node_id, retry, rladmin.path)] if reasons else []
-    result = dict(changed=bool(commands), reasons=reasons, commands=commands, master=rl.master_id(nodes))
-    if commands and not module.check_mode:
-        try:
-            rladmin.call(commands[0], success="OK")
-        except re_module.RladminFailed as exc:
-            # The demotion may have moved some of it before failing.
-            result["changed"] = _changed_since(rladmin, node_id, reasons)
-            rladmin.fail(exc, **result)
-        try:
-            nodes, left = holdings(rladmin, node_id)
-        except re_module.RladminFailed as exc:
-            rladmin.fail(exc, **result)
-        result["master"] = rl.master_id(nodes)
-        if left:
-            result["changed"] = left != reasons
-            module.fail_json(msg="rladmin replied OK but %s" % "; ".join(left), **result)
+        result = demote(module.params, module.check_mode)
+    except re_nodes.ReError as exc:
+        module.fail_json(msg=str(exc), changed=False, commands=[])
+    except re_nodes.ReFailed as exc:
+        module.fail_json(msg=str(exc), **exc.result)
     if module._diff:
+        reasons = result["reasons"]
         result["diff"] = dict(before="\n".join(reasons) + "\n" if reasons else "", after="",
                               before_header="node %d holds" % node_id, after_header="node %d holds" % node_id)
     module.exit_json(**result)
@@ -135,7 +155,7 @@ def _changed_since(rladmin, node_id, reasons):
     """After a failed demotion: whether the node holds something else than before (unknown counts as changed)."""
     try:
         return holdings(rladmin, node_id)[1] != reasons
-    except re_module.RladminFailed:
+    except re_nodes.ReFailed:
         return True
 
 

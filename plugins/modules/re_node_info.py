@@ -11,9 +11,10 @@ description:
   - Runs C(rladmin status nodes) on a cluster node and returns every node with its internal and
     external addresses, role, status and the other columns rladmin prints, plus which node is the
     cluster master.
-  - With O(api_url) (or E(RE_API_URL)) it reads C(GET /v1/nodes) and C(GET /v1/nodes/status) from the
-    cluster's REST API instead, from wherever it runs (the controller, an AWX job), with no SSH to the
-    nodes, and returns the same keys.
+  - Over the REST API (O(transport=rest), or O(api_url) or E(RE_API_URL) set) it reads C(GET /v1/nodes) and
+    C(GET /v1/nodes/status) instead, from wherever it runs (the controller, an AWX job), with no SSH to the
+    nodes, and returns the same keys. O(api_url) may list every node's URL; a node that is not the master
+    answers with a redirect to it, which is followed (see O(api_url)).
   - Reads rladmin's table by what each column's values look like, so uneven column widths, blank
     external-address cells, comma-joined address lists and statuses with spaces are read right.
 author:
@@ -129,42 +130,37 @@ transport:
   returned: always
   type: str
   sample: rest
+api_endpoint:
+  description: Over the REST API, the C(https://host:port) that served the last request (after redirects).
+  returned: over the REST API
+  type: str
+  sample: https://10.0.0.11:9443
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_api as re_api
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_module as re_module
-from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import transport
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(re_module.RLADMIN_ARGS, node=dict(type="int"), **re_api.REST_ARGS),
-        supports_check_mode=True,
-    )
-    transport = "rest" if re_api.uses_rest(module) else "rladmin"
-    if transport == "rest":
-        api = re_api.RestApi(module)
+    module = AnsibleModule(argument_spec=transport.argument_spec(node=dict(type="int")), supports_check_mode=True)
+    result = dict(changed=False)
+    try:
+        cluster = transport.connect(module.params)
+        result["transport"] = cluster.kind
         try:
-            nodes = api.nodes()
-        except re_api.RestFailed as exc:
-            module.fail_json(msg=str(exc), changed=False, transport=transport)
-        connected = None
-    else:
-        rladmin = re_module.Rladmin(module)
-        try:
-            nodes = rladmin.nodes()
-        except re_module.RladminFailed as exc:
-            rladmin.fail(exc, changed=False, transport=transport)
-        connected = next((node["id"] for node in nodes if node["connected"]), None)
-    master = rl.master_id(nodes)
-    if module.params["node"] is not None:
-        try:
-            nodes = [rl.find_node(nodes, module.params["node"])]
-        except rl.RladminError as exc:
-            module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, nodes=nodes, master=master, connected=connected, transport=transport)
+            nodes = cluster.nodes()
+        finally:
+            if cluster.kind == "rest":
+                result["api_endpoint"] = cluster.endpoint
+        master = re_nodes.master_id(nodes)
+        connected = next((node["id"] for node in nodes if node["connected"]), None) if cluster.kind == "rladmin" else None
+        if module.params["node"] is not None:
+            nodes = [re_nodes.find_node(nodes, module.params["node"])]
+    except (re_nodes.ReError, re_nodes.ReFailed) as exc:
+        module.fail_json(msg=str(exc), **dict(result, **getattr(exc, "result", {})))
+    module.exit_json(nodes=nodes, master=master, connected=connected, **result)
 
 
 if __name__ == "__main__":

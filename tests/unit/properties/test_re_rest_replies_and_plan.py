@@ -1,4 +1,4 @@
-"""Properties of the REST API reply readers and the PUT planner (_re_rest), with hypothesis."""
+"""Properties of the REST API reply readers and the PUT planner (_re/rest.py), with hypothesis."""
 
 from __future__ import annotations
 
@@ -8,7 +8,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 from strategies import addresses, hostile_text, ipv4, ipv6
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_rest as rest
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rest
+
+
+def plan_update(nodes, node_id, internal=None, external=None, state="exact"):
+    """(PUT body, predicted node): the neutral plan, then the REST transport's body."""
+    change = re_nodes.plan(nodes, node_id, internal, external, state)
+    return rest.body(change), change.predicted
 
 JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_text(max_size=4)),
                            lambda children: st.one_of(st.lists(children, max_size=3),
@@ -36,7 +43,7 @@ def test_replies_are_read_or_refused_by_name(replies):
     nodes, status = replies
     try:
         read = rest.nodes_from_rest(nodes, status)
-    except rest.RestError as exc:
+    except re_nodes.ReError as exc:
         assert str(exc) and "\n" not in str(exc)
         return
     assert [n["id"] for n in read] == sorted(n["id"] for n in read)
@@ -48,7 +55,7 @@ def test_replies_are_read_or_refused_by_name(replies):
 def test_any_json_is_read_or_refused(nodes, status):
     try:
         rest.nodes_from_rest(nodes, status)
-    except rest.RestError:
+    except re_nodes.ReError:
         pass
 
 
@@ -58,8 +65,8 @@ def test_plan_then_replan_plans_nothing(replies, internal, external, state):
     try:
         nodes = rest.nodes_from_rest(*replies)
         node_id = nodes[-1]["id"]
-        body, predicted = rest.plan_update(nodes, node_id, internal, external, state)
-    except rest.RestError as exc:
+        body, predicted = plan_update(nodes, node_id, internal, external, state)
+    except re_nodes.ReError as exc:
         assert str(exc)
         return
     assert set(body) <= {"addr", "external_addr"}
@@ -69,7 +76,7 @@ def test_plan_then_replan_plans_nothing(replies, internal, external, state):
     # The API applied the body: planning the same request again sends nothing.
     applied = [dict(n, address=predicted["address"], external_addresses=predicted["external_addresses"])
                if n["id"] == node_id else n for n in nodes]
-    again, _node = rest.plan_update(applied, node_id, internal, external, state)
+    again, _node = plan_update(applied, node_id, internal, external, state)
     assert again == {}
 
 

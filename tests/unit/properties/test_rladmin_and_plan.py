@@ -9,7 +9,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from strategies import addresses, hostile_text, ipv4, ipv6
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rladmin as rl
 from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
 
 RLADMIN_WORDS = ["NODE:ID", "ROLE", "ADDRESS", "EXTERNAL_ADDRESS", "HOSTNAME", "SHARDS", "CORES", "FREE_RAM",
@@ -23,7 +25,7 @@ def test_rladmin_output_parses_or_is_refused_by_name(text):
     for parse in (rl.parse_status_nodes, lambda t: rl.parse_table(t, "SHARDS"), rl.parse_cluster_master):
         try:
             parse(text)
-        except rl.RladminError:
+        except re_nodes.ReError:
             pass
     rl.parse_info_node(text)
 
@@ -61,19 +63,21 @@ def test_status_nodes_round_trip(table):
     assert len(parsed) == len(nodes)
 
 
-@given(node_tables(), st.lists(addresses(), max_size=4), st.sampled_from(rl.EXTERNAL_STATES))
+@given(node_tables(), st.lists(addresses(), max_size=4), st.sampled_from(re_nodes.EXTERNAL_STATES))
 def test_external_plan_then_replan_plans_nothing(table, wanted, state):
     nodes = rl.parse_status_nodes(table[1])
     try:
-        wanted = rl.normalize_addresses(wanted, "external_addresses")
-    except rl.RladminError:
+        wanted = re_nodes.normalize_addresses(wanted, "external_addresses")
+    except re_nodes.ReError:
         return  # refused: nothing is planned at all
     for address in wanted:
-        assert rl.address_problem(ipaddress.ip_address(address)) is None
-    commands, target = rl.plan_external_addresses(nodes[0], wanted, state)
+        assert address_problem(ipaddress.ip_address(address)) is None
+    target = re_nodes.external_target(nodes[0]["external_addresses"], wanted, state)
+    commands = rl.external_commands(nodes[0], target)
     assert all(isinstance(arg, str) for argv in commands for arg in argv)
-    again, same = rl.plan_external_addresses(dict(nodes[0], external_addresses=target), wanted, state)
-    assert again == [] and same == target
+    applied = dict(nodes[0], external_addresses=target)
+    assert rl.external_commands(applied, re_nodes.external_target(target, wanted, state)) == []
+    assert re_nodes.plan([applied], applied["id"], None, wanted, state).external is None
 
 
 @given(node_tables(), addresses())
@@ -81,14 +85,14 @@ def test_internal_plan_refuses_or_plans_once(table, new):
     nodes = rl.parse_status_nodes(table[1])
     node = nodes[-1]
     try:
-        argv = rl.plan_internal_address(nodes, node["id"], new)
-    except rl.RladminError:
+        argv = rl.change_commands(re_nodes.plan(nodes, node["id"], new))
+    except re_nodes.ReError:
         return
     if not argv:
         return
-    assert argv[-1] == rl.normalize_address(new, "internal_address")
+    assert argv[-1] == re_nodes.normalize_address(new, "internal_address")
     moved = [dict(n, address=argv[-1]) if n["id"] == node["id"] else n for n in nodes]
-    assert rl.plan_internal_address(moved, node["id"], new) == []
+    assert not re_nodes.plan(moved, node["id"], new).needed()
 
 
 def journals():
@@ -118,7 +122,7 @@ def test_internal_address_plan_never_raises_and_plans_only_valid_changes(table, 
     assert len(news) == len(set(news))
     for step in changes:
         new = ipaddress.ip_address(step["new"])
-        assert rl.address_problem(new) is None
+        assert address_problem(new) is None
         assert new.version == ipaddress.ip_address(step["old"]).version
         assert step["delegate"] is not None or plan["problems"]
     # The rolling rule: no plan without problems may start while a node other than the one being resumed is down,

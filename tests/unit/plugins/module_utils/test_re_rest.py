@@ -1,11 +1,18 @@
-"""The REST API's node replies read, updates planned and errors explained (_re_rest), on the reference's own
+"""The REST API's node replies read, updates planned and errors explained (_re/rest.py), on the reference's own
 examples (https://redis.io/docs/latest/operate/rs/references/rest-api/requests/nodes/ and nodes/status/)."""
 
 import json
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _re_rest as rest
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rest
+
+
+def plan_update(nodes, node_id, internal=None, external=None, state="exact"):
+    """(PUT body, predicted node): the neutral plan, then the REST transport's body."""
+    change = re_nodes.plan(nodes, node_id, internal, external, state)
+    return rest.body(change), change.predicted
 
 # GET /v1/nodes as the reference shows it (first element verbatim, second as a down node with external addresses).
 NODES = json.loads("""[
@@ -56,7 +63,7 @@ def test_nodes_sorted_and_status_missing_is_none():
     ([{"uid": 1, "addr": "a", "status": "active"}, {"uid": 1, "addr": "b", "status": "active"}], {}, "lists a node id twice"),
 ])
 def test_unreadable_replies_are_named(reply, status, expect):
-    with pytest.raises(rest.RestError) as caught:
+    with pytest.raises(re_nodes.ReError) as caught:
         rest.nodes_from_rest(reply, status)
     assert expect in str(caught.value)
 
@@ -66,14 +73,14 @@ def nodes(state1="active", state2="down"):
 
 
 def test_plan_sends_only_what_differs():
-    body, predicted = rest.plan_update(nodes(), 2, "10.0.3.72", ["2001:DB8::62", "203.0.113.62"])
+    body, predicted = plan_update(nodes(), 2, "10.0.3.72", ["2001:DB8::62", "203.0.113.62"])
     # The external list has the same addresses (order and case aside): only addr goes out.
     assert body == {"addr": "10.0.3.72"}
     assert predicted["address"] == "10.0.3.72"
-    body, predicted = rest.plan_update(nodes(), 1, None, ["2001:db8::1"], "present")
+    body, predicted = plan_update(nodes(), 1, None, ["2001:db8::1"], "present")
     assert body == {"external_addr": ["2001:db8::1"]} and predicted["external_addresses"] == ["2001:db8::1"]
-    assert rest.plan_update(nodes(), 2, "10.0.3.62", ["203.0.113.62"], "present")[0] == {}
-    assert rest.plan_update(nodes(), 2, None, [], "exact")[0] == {"external_addr": []}
+    assert plan_update(nodes(), 2, "10.0.3.62", ["203.0.113.62"], "present")[0] == {}
+    assert plan_update(nodes(), 2, None, [], "exact")[0] == {"external_addr": []}
 
 
 @pytest.mark.parametrize("node_id, internal, expect", [
@@ -85,14 +92,14 @@ def test_plan_sends_only_what_differs():
     (5, "10.0.3.9", "node 5 is not in this cluster (nodes: 1, 2)"),
 ])
 def test_plan_refuses_before_any_request(node_id, internal, expect):
-    with pytest.raises(rest.RestError) as caught:
-        rest.plan_update(nodes(), node_id, internal)
+    with pytest.raises(re_nodes.ReError) as caught:
+        plan_update(nodes(), node_id, internal)
     assert expect in str(caught.value)
 
 
 def test_provisioning_node_is_not_offline():
-    with pytest.raises(rest.RestError) as caught:
-        rest.plan_update(nodes(state2="provisioning"), 2, "10.0.3.72")
+    with pytest.raises(re_nodes.ReError) as caught:
+        plan_update(nodes(state2="provisioning"), 2, "10.0.3.72")
     assert "node 2 is up (status PROVISIONING)" in str(caught.value)
 
 

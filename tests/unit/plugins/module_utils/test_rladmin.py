@@ -6,7 +6,21 @@ reference notes): invented values, real layouts.
 
 import pytest
 
-from ansible_collections.dualstack.redis.plugins.module_utils import _rladmin as rl
+from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rladmin as rl
+
+
+def plan_internal_address(nodes, node_id, address):
+    """The argv of the rladmin transport for the planned change of the internal address only ([] for none)."""
+    commands = rl.change_commands(re_nodes.plan(nodes, node_id, address))
+    return commands[0] if commands else []
+
+
+def plan_external_addresses(node, wanted, state):
+    """(argv lists, resulting list): the neutral target, then the rladmin transport's fewest calls."""
+    target = re_nodes.external_target(node["external_addresses"], wanted, state)
+    commands = rl.external_commands(node, target)
+    return commands, (target if commands else node["external_addresses"])
 
 # The reference example: uneven widths, a comma-joined external list, a blank cell, a DOWN status.
 DEFAULT = """CLUSTER NODES:
@@ -53,7 +67,7 @@ def test_default_layout():
     assert nodes[3]["external_addresses"] == [] and nodes[3]["hostname"] == "re-c"
     assert nodes[3]["status"] == "DOWN, last seen 12s ago" and not nodes[3]["ok"]
     assert nodes[3]["free_ram"] == "-/7.7GB" and nodes[3]["version"] == "7.4.2-54"
-    assert rl.master_id(list(nodes.values())) == 1
+    assert re_nodes.master_id(list(nodes.values())) == 1
 
 
 def test_extra_all_sorted_trailing_spaces_blank_rack():
@@ -83,7 +97,7 @@ def test_hostname_that_looks_like_an_address_and_unknown_column():
     ("NODE:ID ROLE ADDRESS STATUS HOSTNAME\nnode:1 master 10.0.0.1 OK re\n", "expected STATUS"),
 ])
 def test_unreadable_output_is_an_error_with_the_text(text, match):
-    with pytest.raises(rl.RladminError, match=match):
+    with pytest.raises(re_nodes.ReError, match=match):
         rl.parse_status_nodes(text)
 
 
@@ -114,13 +128,13 @@ db:1   db1   redis:2  node:2  slave   0-16383  2.0MB        OK, syncing
     assert [(s["id"], s["node"], s["role"], s["status"]) for s in shards] == [
         ("redis:1", "node:1", "master", "OK"), ("redis:2", "node:2", "slave", "OK, syncing")]
     assert rl.parse_table("ENDPOINTS:\nDB:ID NAME ID NODE ROLE SSL\n", "ENDPOINTS") == []
-    with pytest.raises(rl.RladminError, match="no SHARDS: section"):
+    with pytest.raises(re_nodes.ReError, match="no SHARDS: section"):
         rl.parse_table("nothing\n", "SHARDS")
 
 
 def test_cluster_master():
     assert rl.parse_cluster_master("Node 3 is the cluster master node\n") == 3
-    with pytest.raises(rl.RladminError):
+    with pytest.raises(re_nodes.ReError):
         rl.parse_cluster_master("")
 
 
@@ -128,11 +142,11 @@ NODES = rl.parse_status_nodes(DEFAULT)
 
 
 def test_internal_address_same_is_no_command():
-    assert rl.plan_internal_address(NODES, 3, "10.0.0.13") == []
+    assert plan_internal_address(NODES, 3, "10.0.0.13") == []
 
 
 def test_internal_address_on_a_down_node():
-    assert rl.plan_internal_address(NODES, 3, " 10.0.0.23 ") == [rl.DEFAULT_RLADMIN, "-y", "node", "3", "addr", "set", "10.0.0.23"]
+    assert plan_internal_address(NODES, 3, " 10.0.0.23 ") == [rl.DEFAULT_RLADMIN, "-y", "node", "3", "addr", "set", "10.0.0.23"]
 
 
 @pytest.mark.parametrize("node, address, match", [
@@ -144,8 +158,8 @@ def test_internal_address_on_a_down_node():
     (3, "10.0.0.300", r"internal_address '10.0.0.300' is not an IPv4 or IPv6 address"),
 ])
 def test_internal_address_refusals(node, address, match):
-    with pytest.raises(rl.RladminError, match=match):
-        rl.plan_internal_address(NODES, node, address)
+    with pytest.raises(re_nodes.ReError, match=match):
+        plan_internal_address(NODES, node, address)
 
 
 def node_with(external):
@@ -173,28 +187,28 @@ BASE = [rl.DEFAULT_RLADMIN, "-y", "node", "2", "external_addr"]
     ([], ["2001:db8::12"], "absent", [], []),
 ])
 def test_external_address_plans_fewest_calls(current, wanted, state, commands, result):
-    assert rl.plan_external_addresses(node_with(current), wanted, state) == (commands, result)
+    assert plan_external_addresses(node_with(current), wanted, state) == (commands, result)
 
 
 def test_external_state_must_be_known():
-    with pytest.raises(rl.RladminError, match="external_addresses_state must be one of exact, present, absent"):
-        rl.plan_external_addresses(node_with([]), [], "replace")
+    with pytest.raises(re_nodes.ReError, match="external_addresses_state must be one of exact, present, absent"):
+        plan_external_addresses(node_with([]), [], "replace")
 
 
 def test_normalize_addresses():
-    assert rl.normalize_addresses(["2001:DB8:0::12", " 198.51.100.1"], "external_addresses") == ["2001:db8::12", "198.51.100.1"]
-    with pytest.raises(rl.RladminError, match=r"external_addresses\[1\] '2001:db8::0:12' repeats 2001:db8::12"):
-        rl.normalize_addresses(["2001:db8::12", "2001:db8::0:12"], "external_addresses")
-    with pytest.raises(rl.RladminError, match=r"external_addresses\[0\] 're-a.example.com' is not an IPv4 or IPv6 address"):
-        rl.normalize_addresses(["re-a.example.com"], "external_addresses")
+    assert re_nodes.normalize_addresses(["2001:DB8:0::12", " 198.51.100.1"], "external_addresses") == ["2001:db8::12", "198.51.100.1"]
+    with pytest.raises(re_nodes.ReError, match=r"external_addresses\[1\] '2001:db8::0:12' repeats 2001:db8::12"):
+        re_nodes.normalize_addresses(["2001:db8::12", "2001:db8::0:12"], "external_addresses")
+    with pytest.raises(re_nodes.ReError, match=r"external_addresses\[0\] 're-a.example.com' is not an IPv4 or IPv6 address"):
+        re_nodes.normalize_addresses(["re-a.example.com"], "external_addresses")
 
 
 def test_demote_reasons():
     shards = [{"id": "redis:1", "node": "node:1", "role": "master"}, {"id": "redis:2", "node": "node:2", "role": "slave"}]
     endpoints = [{"id": "endpoint:1:1", "node": "node:2"}]
-    assert rl.demote_reasons(1, NODES, shards, endpoints) == ["node 1 is the cluster master", "node 1 holds primary shards redis:1"]
-    assert rl.demote_reasons(2, NODES, shards, endpoints) == ["node 2 holds endpoints endpoint:1:1"]
-    assert rl.demote_reasons(3, NODES, shards, endpoints) == []
+    assert re_nodes.demote_reasons(1, NODES, shards, endpoints) == ["node 1 is the cluster master", "node 1 holds primary shards redis:1"]
+    assert re_nodes.demote_reasons(2, NODES, shards, endpoints) == ["node 2 holds endpoints endpoint:1:1"]
+    assert re_nodes.demote_reasons(3, NODES, shards, endpoints) == []
     assert rl.demote_command(2, 30) == [rl.DEFAULT_RLADMIN, "-y", "node", "2", "enslave", "demote_node", "retry_timeout_seconds", "30"]
 
 

@@ -247,7 +247,7 @@ def test_hostname_in_address_column_is_a_message(rladmin, run_in_process):
     fake = FakeRladmin(status=status)
     path = rladmin(fake)
     failed, result = run_in_process(re_node_address, {"rladmin_path": path, "node": 3, "internal_address": "10.0.0.23"})
-    assert failed and "node 3's ADDRESS in rladmin status nodes is 're-c.example.com', not an IP address" in result["msg"]
+    assert failed and "node 3's address is 're-c.example.com', not an IP address" in result["msg"]
     assert "Traceback" not in result.get("exception", "") and all("-y" not in call for call in fake.calls)
 
 

@@ -1,0 +1,406 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""HTTPS to a Redis Enterprise cluster's REST API, as a real cluster answers: several endpoints (the first that
+answers serves), redirects to the master followed safely, a deadline and a size limit on every exchange, TLS
+connections kept for the next request to the same host. Standard library only (http.client, ssl); Python 3.6+.
+
+Private to dualstack.redis: not a public API, may change in any release.
+
+The rules, and why:
+- ``api_url`` may list several URLs (e.g. every node's). A request goes to the one that answered last, else to
+  each in turn; one that cannot be reached (refused, unreachable, no reply in time) or answers 503 (a node that is
+  down or not a member of the cluster, REST reference) is skipped, and the next is tried. When none answers, one
+  line names each with its reason.
+- With the cluster setting ``handle_redirects`` false (its default), a node that is not the master answers
+  every API request with ``307 Temporary Redirect`` to the master's internal address on the same port (REST
+  reference, cluster object; release notes RS40641, RS182423). A 307 or 308 is followed with the same method, body
+  and credentials only when its ``Location`` is an absolute ``https://`` URL with a host, no credentials, and the
+  same port as the request; and its host is a host of ``api_url`` or an address of a node of this cluster read in
+  this run (``GET /v1/nodes``), or, when certificates are verified, any host that then proves with the CA of
+  ``ca_path`` and the name of the ``api_url`` in use that it holds the cluster's certificate. So the password only
+  goes to this cluster's nodes. At most MAX_HOPS redirects per request, none back to a URL already visited; any
+  other redirect, and a refused one, is an error naming its Location, and nothing is sent there.
+- ``api_timeout`` bounds each exchange as a whole (connecting, the TLS handshake, sending, the reply's status,
+  headers and body), not each socket operation: a watchdog closes the connection when it runs out, so a server
+  trickling one byte at a time cannot hold the task. A reply larger than MAX_REPLY is refused.
+- The certificate of a redirect's target is checked against the name of the ``api_url`` that led there: Redis
+  Enterprise's proxy certificate names the cluster, not each node's internal address.
+"""
+
+import base64
+import errno
+import http.client
+import ipaddress
+import json
+import socket
+import ssl
+import threading
+from urllib.parse import urlsplit
+
+MAX_HOPS = 3
+MAX_REPLY = 8 * 1024 * 1024
+REDIRECTS = (307, 308)
+SKIP_CODES = (503,)
+
+
+class HttpError(Exception):
+    """A request that failed, one line naming the URL and what to do; ``skip`` says whether another endpoint may
+    serve it (the node is down or unreachable)."""
+
+    def __init__(self, msg, skip=False):
+        super(HttpError, self).__init__(msg)
+        self.skip = skip
+
+
+class Reply(object):
+    """An HTTP reply: status, headers (lower-cased names), body bytes, and the URL that gave it."""
+
+    def __init__(self, status, headers, body, url):
+        self.status, self.headers, self.body, self.url = status, headers, body, url
+        self.base = None   # the https://host:port that gave it
+
+    def json(self):
+        """The body as JSON (None when empty); raises HttpError."""
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            raise HttpError("%s: the reply is not JSON: %r" % (self.url, self.body[:120]))
+
+
+def _label_problem(host):
+    """Why ``host`` (a URL's hostname) cannot be a DNS name, or None."""
+    if len(host) > 253:
+        return "is longer than 253 characters"
+    for label in host.rstrip(".").split("."):
+        if not label:
+            return "has an empty label"
+        if len(label) > 63:
+            return "has a label longer than 63 characters"
+        if label.startswith("-") or label.endswith("-"):
+            return "has a label starting or ending with '-'"
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        return "cannot be encoded for DNS (%s)" % exc
+    return None
+
+
+def parse_url(text, option="api_url"):
+    """(base ``https://host:port``, host, port) of one API URL; raises ValueError with a message naming ``option``."""
+    text = (text or "").strip()
+    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("%s %r has a space or control character in it" % (option, text))
+    try:
+        parts = urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("%s %r is not a URL (%s)" % (option, text, exc))
+    if parts.scheme != "https":
+        raise ValueError("%s %r must start with https:// (the REST API serves HTTPS, port 9443 by default; basic auth must "
+                         "not travel in clear)" % (option, text))
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("%s must not carry credentials; give them in api_username and api_password" % option)
+    host = parts.hostname
+    if not host:
+        raise ValueError("%s %r has no host" % (option, text))
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("%s %r must be only scheme, host and port (e.g. https://cluster.example.com:9443)" % (option, text))
+    if port is not None and not 0 < port < 65536:
+        raise ValueError("%s %r has port %s, outside 1 to 65535" % (option, text, port))
+    try:
+        host = ipaddress.ip_address(host).compressed
+    except ValueError:
+        problem = _label_problem(host)
+        if problem:
+            raise ValueError("%s %r: its host %s %s" % (option, text, host, problem))
+        host = host.lower()
+    port = port or 443
+    return "https://%s:%d" % ("[%s]" % host if ":" in host else host, port), host, port
+
+
+def _host_key(host):
+    try:
+        return ipaddress.ip_address(host.strip("[]")).compressed
+    except ValueError:
+        return host.lower().rstrip(".")
+
+
+def tls_context(validate_certs, ca_path):
+    """The TLS context of every connection; raises ValueError naming ca_path when it cannot be used."""
+    if not validate_certs:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    try:
+        return ssl.create_default_context(cafile=ca_path) if ca_path else ssl.create_default_context()
+    except (IOError, OSError) as exc:
+        if isinstance(exc, ssl.SSLError):
+            raise ValueError("ca_path %s holds no PEM certificate that can be read (%s); give the CA that signed the cluster's "
+                             "certificate (or the self-signed certificate itself), in PEM" % (ca_path, exc.reason or exc))
+        raise ValueError("ca_path %s cannot be read: %s" % (ca_path, exc.strerror or exc))
+
+
+class _Connection(http.client.HTTPSConnection):
+    """An HTTPS connection whose certificate is checked against ``tls_name`` (SNI too), whatever host it dials."""
+
+    def __init__(self, host, port, tls_name, context, timeout):
+        http.client.HTTPSConnection.__init__(self, host, port, timeout=timeout, context=context)
+        self.tls_name = tls_name
+        self.raw = None   # the TCP socket, also during the handshake: what the watchdog shuts down
+
+    def connect(self):
+        self.raw = socket.create_connection((self.host, self.port), self.timeout)
+        try:
+            self.sock = self._context.wrap_socket(self.raw, server_hostname=self.tls_name)
+        except BaseException:
+            self.raw.close()
+            raise
+
+    def close(self):
+        http.client.HTTPSConnection.close(self)
+        self.raw = None
+
+    def stop(self):
+        """From another thread: end whatever the connection is blocked in (the TCP socket is shut down, under TLS)."""
+        raw = self.raw
+        if raw is not None:
+            try:
+                socket.socket.shutdown(raw, socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+def tls_problem(url, tls_name, exc, ca_path):
+    """One line for a failed TLS handshake, with the fix that fits what failed."""
+    text = str(exc)
+    code = getattr(exc, "verify_code", None)
+    if isinstance(exc, getattr(ssl, "CertificateError", ())) and code is None or code in (62, 64) \
+            or "doesn't match" in text or "Hostname mismatch" in text or "IP address mismatch" in text:
+        return ("%s: the TLS certificate is valid but not for the name %s (%s); use in api_url a name the cluster's "
+                "certificate holds, or set validate_certs: false" % (url, tls_name, getattr(exc, "verify_message", None) or text))
+    if code == 10 or "certificate has expired" in text:
+        return "%s: the TLS certificate has expired (%s); renew the cluster's certificate" % (url, text)
+    if "CERTIFICATE_VERIFY_FAILED" in text or code is not None:
+        where = "ca_path %s" % ca_path if ca_path else "the system's trusted CAs"
+        return ("%s: the TLS certificate is signed by a CA not in %s (%s); give that CA in ca_path (Redis Enterprise's own "
+                "certificates are self-signed: give the certificate itself), or set validate_certs: false"
+                % (url, where, getattr(exc, "verify_message", None) or text))
+    return "%s: the TLS handshake failed: %s" % (url, text)
+
+
+class Client(object):
+    """The REST API behind one or more URLs, with basic auth. ``known`` collects the hosts a redirect may lead to
+    without a verified certificate: those of ``urls`` and the addresses of the nodes this run has read (learn())."""
+
+    def __init__(self, urls, username, password, validate_certs=True, ca_path=None, timeout=30):
+        self.bases = []
+        for url in urls:
+            parsed = parse_url(url)
+            if parsed not in self.bases:
+                self.bases.append(parsed)
+        if not self.bases:
+            raise ValueError("api_url is empty; give the cluster's REST API URL (or every node's)")
+        self.context = tls_context(validate_certs, ca_path)
+        self.validate_certs, self.ca_path, self.timeout = validate_certs, ca_path, timeout
+        self.auth = "Basic " + base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
+        self.known = set(host for _base, host, _port in self.bases)
+        self.connections = {}
+        self.preferred = 0
+        self.served_by = None
+        self.exchanges = 0
+
+    def learn(self, addresses):
+        """Hosts a redirect may go to without a verified certificate: addresses of this cluster's nodes."""
+        for address in addresses:
+            self.known.add(_host_key(address))
+
+    def request(self, method, path, body=None):
+        """One request (``body``: an object sent as JSON); the Reply of the endpoint that served it, redirects
+        followed. Raises HttpError."""
+        data = None if body is None else json.dumps(body, sort_keys=True).encode("utf-8")
+        order = [self.preferred] + [i for i in range(len(self.bases)) if i != self.preferred]
+        skipped = []
+        for index in order:
+            base, host, port = self.bases[index]
+            try:
+                reply = self._follow(method, base, host, host, port, path, data)
+            except HttpError as exc:
+                if exc.skip and len(self.bases) > 1:
+                    skipped.append(str(exc))
+                    continue
+                if skipped:
+                    raise HttpError("%s (after: %s)" % (exc, "; ".join(skipped)))
+                raise
+            self.preferred = index
+            self.served_by = reply.base
+            return reply
+        raise HttpError("no api_url answered %s %s: %s; check that one of them is a node of the cluster that is up"
+                        % (method, path, "; ".join(skipped)))
+
+    def _follow(self, method, base, tls_name, host, port, path, data):
+        url = base + path
+        visited = [url]
+        for _hop in range(MAX_HOPS + 1):
+            reply = self._exchange(method, url, host, port, tls_name, path, data)
+            reply.base = base
+            if reply.status not in REDIRECTS:
+                if reply.status in SKIP_CODES:
+                    raise HttpError("%s %s: HTTP %d (the node is down or not a member of the cluster)" % (method, url, reply.status),
+                                    skip=True)
+                return reply
+            location = reply.headers.get("location")
+            base, path, host, port = self._redirect(method, url, reply.status, location, port)
+            if base + path in visited:
+                raise HttpError("%s %s: redirect %d to %s loops back to a URL already visited (%s); the cluster's API is "
+                                "misconfigured, nothing was sent there" % (method, url, reply.status, location, " -> ".join(visited)))
+            url = base + path
+            visited.append(url)
+        raise HttpError("%s %s: more than %d redirects (%s); nothing more was sent" % (method, visited[0], MAX_HOPS, " -> ".join(visited)))
+
+    def _redirect(self, method, url, status, location, port):
+        """(base, path, host, port) of a redirect that may be followed; raises HttpError naming the Location."""
+        why = None
+        try:
+            parts = urlsplit(location or "")
+            target_port = parts.port or 443
+        except ValueError:
+            parts, target_port = None, None
+        if not location:
+            why = "it has no Location"
+        elif parts is None or not parts.scheme or not parts.hostname:
+            why = "its Location has no host"
+        elif parts.scheme != "https":
+            why = "its Location is not https:// (credentials never travel in clear)"
+        elif parts.username is not None or parts.password is not None:
+            why = "its Location carries credentials"
+        elif target_port != port:
+            why = "its Location's port %s is not the API port %s of the request" % (target_port, port)
+        else:
+            host = _host_key(parts.hostname)
+            if host not in self.known and not self.validate_certs:
+                why = ("%s is neither a host of api_url nor the address of a node of this cluster read in this run (with "
+                       "validate_certs: false nothing proves it is the cluster): list every node's URL in api_url, or verify "
+                       "certificates (ca_path), or set the cluster's handle_redirects to true" % parts.hostname)
+        if why:
+            raise HttpError("%s %s: redirect %d to %s refused: %s; nothing was sent there" % (method, url, status, location, why))
+        path = parts.path or "/"
+        if parts.query:
+            path += "?" + parts.query
+        host = _host_key(parts.hostname)
+        base = "https://%s:%d" % ("[%s]" % host if ":" in host else host, target_port)
+        return base, path, host, target_port
+
+    def _connection(self, host, port, tls_name, timeout):
+        key = (host, port, tls_name)
+        connection = self.connections.get(key)
+        if connection is None:
+            connection = _Connection(host, port, tls_name, self.context, timeout)
+            self.connections[key] = connection
+        connection.timeout = timeout
+        if connection.sock is not None:
+            connection.sock.settimeout(timeout)
+        return connection
+
+    def _exchange(self, method, url, host, port, tls_name, path, data):
+        """One request and its whole reply within ``timeout`` seconds (a watchdog closes the connection when the time
+        is up); retried once on a fresh connection when a kept one turns out closed."""
+        for attempt in (1, 2):
+            connection = self._connection(host, port, tls_name, self.timeout)
+            reused = connection.sock is not None
+            try:
+                return self._timed(connection, method, url, path, data)
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as exc:
+                self._drop(host, port, tls_name)
+                if reused and attempt == 1:
+                    continue
+                raise HttpError("%s %s: the API closed the connection (%s)" % (method, url, exc), skip=True)
+        raise HttpError("%s %s: no reply" % (method, url), skip=True)  # not reached
+
+    def _drop(self, host, port, tls_name):
+        connection = self.connections.pop((host, port, tls_name), None)
+        if connection is not None:
+            connection.close()
+
+    def _timed(self, connection, method, url, path, data):
+        expired = threading.Event()
+
+        def watchdog():
+            expired.set()
+            connection.stop()
+
+        timer = threading.Timer(self.timeout, watchdog)
+        timer.daemon = True
+        timer.start()
+        self.exchanges += 1
+        try:
+            headers = {"Accept": "application/json", "Authorization": self.auth, "User-Agent": "dualstack.redis"}
+            if data is not None:
+                headers["Content-Type"] = "application/json"
+            connection.request(method, path, body=data, headers=headers)
+            response = connection.getresponse()
+            length = response.getheader("Content-Length")
+            if length is not None and length.isdigit() and int(length) > MAX_REPLY:
+                raise HttpError("%s %s: the reply is %s bytes, more than the %d this module reads" % (method, url, length, MAX_REPLY))
+            chunks, size = [], 0
+            while True:
+                chunk = response.read(65536)
+                if not chunk:
+                    break
+                size += len(chunk)
+                if size > MAX_REPLY:
+                    raise HttpError("%s %s: the reply is more than the %d bytes this module reads" % (method, url, MAX_REPLY))
+                chunks.append(chunk)
+            reply = Reply(response.status, dict((k.lower(), v) for k, v in response.getheaders()), b"".join(chunks), url)
+            if response.will_close:
+                self._drop(connection.host, connection.port, connection.tls_name)
+            return reply
+        except HttpError:
+            self._drop(connection.host, connection.port, connection.tls_name)
+            raise
+        except http.client.IncompleteRead as exc:
+            self._drop(connection.host, connection.port, connection.tls_name)
+            if expired.is_set():
+                raise self._late(method, url)
+            raise HttpError("%s %s: the reply was cut short after %d bytes (%s more expected); the API or the network "
+                            "dropped the connection" % (method, url, len(exc.partial), exc.expected), skip=True)
+        except ssl.SSLError as exc:
+            self._drop(connection.host, connection.port, connection.tls_name)
+            if expired.is_set():
+                raise self._late(method, url)
+            if isinstance(exc, getattr(ssl, "SSLCertVerificationError", ())) or "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise HttpError(tls_problem(url, connection.tls_name, exc, self.ca_path))
+            raise HttpError("%s %s: TLS failed: %s" % (method, url, exc), skip=True)
+        except getattr(ssl, "CertificateError", ValueError) as exc:  # Python 3.6: the name is checked after the handshake
+            self._drop(connection.host, connection.port, connection.tls_name)
+            raise HttpError(tls_problem(url, connection.tls_name, exc, self.ca_path))
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            if expired.is_set():
+                self._drop(connection.host, connection.port, connection.tls_name)
+                raise self._late(method, url)
+            raise
+        except (http.client.HTTPException, OSError, ValueError) as exc:
+            self._drop(connection.host, connection.port, connection.tls_name)
+            if expired.is_set() or isinstance(exc, socket.timeout):
+                raise self._late(method, url)
+            reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+            if isinstance(exc, socket.gaierror):
+                reason = "cannot resolve %s (%s)" % (connection.host, reason)
+            skip = isinstance(exc, OSError) and (getattr(exc, "errno", None) in (
+                errno.ECONNREFUSED, errno.EHOSTUNREACH, errno.ENETUNREACH, errno.ECONNRESET, errno.ECONNABORTED)
+                or isinstance(exc, socket.gaierror))
+            raise HttpError("%s %s: cannot reach the REST API: %s" % (method, url, reason), skip=skip)
+        finally:
+            timer.cancel()
+
+    def _late(self, method, url):
+        return HttpError("%s %s: no complete reply within %s s (api_timeout, for the whole exchange)" % (method, url, self.timeout),
+                         skip=True)
+
+    def close(self):
+        for connection in self.connections.values():
+            connection.close()
+        self.connections = {}

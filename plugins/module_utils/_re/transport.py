@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Which transport a Redis Enterprise module uses: the options every module of the ``redis_enterprise`` action group
+takes (so ``module_defaults: {group/dualstack.redis.redis_enterprise: ...}`` reaches all of them), and the choice.
+
+Private to dualstack.redis: not a public API, may change in any release.
+
+``transport: auto`` (the default) keeps the choice the modules always made: the REST API when ``api_url`` (or
+E(RE_API_URL)) is set, rladmin otherwise. ``rladmin`` ignores ``api_url`` and the environment; ``rest`` needs it.
+"""
+
+from ansible_collections.dualstack.redis.plugins.module_utils._re import rest, rladmin
+from ansible_collections.dualstack.redis.plugins.module_utils._re.nodes import ReError
+
+TRANSPORTS = ("auto", "rladmin", "rest")
+
+
+def argument_spec(**more):
+    """The transport, rladmin and REST options, and ``more``."""
+    spec = dict(transport=dict(type="str", choices=list(TRANSPORTS), default="auto"))
+    spec.update(rladmin.RLADMIN_ARGS)
+    spec.update(rest.REST_ARGS)
+    spec.update(more)
+    return spec
+
+
+def urls(params):
+    """The URLs of ``api_url``, blank ones left out (an empty ``api_url`` means none)."""
+    return [url for url in params.get("api_url") or [] if url and url.strip()]
+
+
+def kind(params):
+    """``rladmin`` or ``rest``, as ``transport`` and ``api_url`` say; raises ReError for ``rest`` without a URL."""
+    wanted = params.get("transport") or "auto"
+    if wanted == "rest" and not urls(params):
+        raise ReError("transport is rest but api_url is not set (nor RE_API_URL in the environment); give the cluster's "
+                      "REST API URL, or every node's (https://NODE:9443)")
+    if wanted == "auto":
+        return "rest" if urls(params) else "rladmin"
+    return wanted
+
+
+def connect(params):
+    """The transport object (rladmin.Rladmin or rest.Rest), its options checked; raises ReError."""
+    if kind(params) == "rest":
+        return rest.Rest(dict(params, api_url=urls(params)))
+    return rladmin.Rladmin(params)
