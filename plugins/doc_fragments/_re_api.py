@@ -65,7 +65,8 @@ options:
   api_timeout:
     description:
       - Seconds each exchange with the API may take as a whole (connecting, the TLS handshake, sending, and the
-        whole reply, which may not exceed 8 MiB), from 1 to 3600; a redirect starts a new exchange.
+        whole reply, which may not exceed 8 MiB), from 1 to 3600; a redirect starts a new exchange. Connecting gets
+        at most 5 s of it, so that a node that is down is skipped quickly when O(api_url) lists several.
     type: int
     default: 30
 """

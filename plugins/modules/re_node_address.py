@@ -151,8 +151,8 @@ def main():
             re_nodes.normalize_addresses(params["external_addresses"], "external_addresses")
         if params["internal_address"] is not None:
             re_nodes.normalize_address(params["internal_address"], "internal_address")
+        result["transport"] = transport.kind(params)
         cluster = transport.connect(params)
-        result["transport"] = cluster.kind
         result.update(re_nodes.update(cluster, node_id, params["internal_address"], params["external_addresses"],
                                       params["external_addresses_state"], module.check_mode))
     except (re_nodes.ReError, re_nodes.ReFailed) as exc:

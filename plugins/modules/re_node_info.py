@@ -147,8 +147,8 @@ def main():
     module = AnsibleModule(argument_spec=transport.argument_spec(node=dict(type="int")), supports_check_mode=True)
     result = dict(changed=False)
     try:
+        result["transport"] = transport.kind(module.params)
         cluster = transport.connect(module.params)
-        result["transport"] = cluster.kind
         try:
             nodes = cluster.nodes()
         finally:

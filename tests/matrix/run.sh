@@ -135,11 +135,20 @@ modules() {  # version
         "$re/shared" "$re/blocked" "$re/node1" "$(command -v python3)" "$top/tests/standins/redis_enterprise/re_standin.py" >"$re/rladmin"
     chmod 0755 "$re/rladmin"
     python3 "$top/tests/standins/redis_enterprise/re_standin.py" init 1:127.0.0.1:node-1 2:::1:node-2 3:192.0.2.13:node-3
+    # Each agent also serves the REST API on its node's address, one port for both (the product's default,
+    # handle_redirects false: node 2 answers 307 to node 1, the master), over TLS with the tests' own CA.
+    api_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    python3 "$top/tests/lib/lab_ca.py" "$re/tls" localhost 127.0.0.1 ::1 >/dev/null
+    for n in 1 2; do
+        listen=$([ "$n" = 1 ] && echo 127.0.0.1 || echo ::1)
+        printf '{"listen": "%s", "port": %s, "cert": "%s", "key": "%s", "users": {"admin@matrix": {"password": "matrix-api", "role": "admin"}}}\n' \
+            "$listen" "$api_port" "$re/tls/server.crt" "$re/tls/server.key" >"$re/api$n.json"
+    done
     # Node 1's agent first, and node 2's once node 1 is OK (rladmin answers): a master that is not seen for
     # 4 s is replaced by the lowest OK node, so node 2 alone would take the master role from node 1.
     for n in 1 2; do
-        RE_STANDIN_NODE_ID=$re/node$n timeout 600 python3 "$top/tests/standins/redis_enterprise/re_standin.py" agent \
-            >"$re/agent$n.log" 2>&1 &
+        RE_STANDIN_NODE_ID=$re/node$n RE_STANDIN_API_CONFIG=$re/api$n.json \
+            timeout 600 python3 "$top/tests/standins/redis_enterprise/re_standin.py" agent >"$re/agent$n.log" 2>&1 &
         agents+=($!)
         for _ in $(seq 50); do "$re/rladmin" cluster master >/dev/null && break; sleep 0.2; done
     done
@@ -154,7 +163,8 @@ modules() {  # version
     ANSIBLE_COLLECTIONS_PATH=$tmp ANSIBLE_NOCOLOR=1 ANSIBLE_LOCALHOST_WARNING=0 ANSIBLE_INVENTORY_UNPARSED_WARNING=0 \
         ANSIBLE_LOCAL_TEMP=$tmp/local ANSIBLE_REMOTE_TEMP=$tmp/remote \
         ansible-playbook -i localhost, -c local tests/matrix/host_modules.yml -e "ansible_python_interpreter=$interp" \
-        -e "matrix_work=$tmp/work" -e "matrix_python=${HOST_PYTHON[$v]}" -e "matrix_redis_port=$redis_port" || rc=$?
+        -e "matrix_work=$tmp/work" -e "matrix_python=${HOST_PYTHON[$v]}" -e "matrix_redis_port=$redis_port" \
+        -e "matrix_api_port=$api_port" || rc=$?
     # persistent_address's text planners (ifupdown, netplan) on the target Python and on the controller's: same output.
     if "$interp" tests/matrix/text_plans.py "$tmp" >"$tmp/work/plans-target.json" \
         && python3 tests/matrix/text_plans.py "$tmp" >"$tmp/work/plans-controller.json" \

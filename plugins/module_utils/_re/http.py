@@ -20,10 +20,13 @@ The rules, and why:
   this run (``GET /v1/nodes``), or, when certificates are verified, any host that then proves with the CA of
   ``ca_path`` and the name of the ``api_url`` in use that it holds the cluster's certificate. So the password only
   goes to this cluster's nodes. At most MAX_HOPS redirects per request, none back to a URL already visited; any
-  other redirect, and a refused one, is an error naming its Location, and nothing is sent there.
+  other redirect, and a refused one, is an error naming its Location, and nothing is sent there. The target of a
+  redirect is asked directly for the rest of the module's run (one round trip less per request; when it stops
+  answering, the URL itself is asked again).
 - ``api_timeout`` bounds each exchange as a whole (connecting, the TLS handshake, sending, the reply's status,
   headers and body), not each socket operation: a watchdog closes the connection when it runs out, so a server
-  trickling one byte at a time cannot hold the task. A reply larger than MAX_REPLY is refused.
+  trickling one byte at a time cannot hold the task. Connecting gets at most CONNECT_TIMEOUT of it, so that a node
+  that is down is skipped quickly. A reply larger than MAX_REPLY is refused.
 - The certificate of a redirect's target is checked against the name of the ``api_url`` that led there: Redis
   Enterprise's proxy certificate names the cluster, not each node's internal address.
 """
@@ -40,6 +43,8 @@ from urllib.parse import urlsplit
 
 MAX_HOPS = 3
 MAX_REPLY = 8 * 1024 * 1024
+# Connecting gets at most this much of api_timeout, so that a node that is down (and the next URL) costs little.
+CONNECT_TIMEOUT = 5
 REDIRECTS = (307, 308)
 SKIP_CODES = (503,)
 
@@ -58,7 +63,7 @@ class Reply(object):
 
     def __init__(self, status, headers, body, url):
         self.status, self.headers, self.body, self.url = status, headers, body, url
-        self.base = None   # the https://host:port that gave it
+        self.base = self.host = self.port = None   # the https://host:port that gave it, its host and port
 
     def json(self):
         """The body as JSON (None when empty); raises HttpError."""
@@ -150,26 +155,28 @@ class _Connection(http.client.HTTPSConnection):
     def __init__(self, host, port, tls_name, context, timeout):
         http.client.HTTPSConnection.__init__(self, host, port, timeout=timeout, context=context)
         self.tls_name = tls_name
-        self.raw = None   # the TCP socket, also during the handshake: what the watchdog shuts down
 
     def connect(self):
-        self.raw = socket.create_connection((self.host, self.port), self.timeout)
+        raw = socket.create_connection((self.host, self.port), min(self.timeout, CONNECT_TIMEOUT))
+        raw.settimeout(self.timeout)
         try:
-            self.sock = self._context.wrap_socket(self.raw, server_hostname=self.tls_name)
+            # the TLS socket exists before the handshake, so that stop() can end a handshake that drags on too
+            self.sock = self._context.wrap_socket(raw, server_hostname=self.tls_name, do_handshake_on_connect=False)
+            self.sock.do_handshake()
         except BaseException:
-            self.raw.close()
+            raw.close()
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
             raise
 
-    def close(self):
-        http.client.HTTPSConnection.close(self)
-        self.raw = None
-
     def stop(self):
-        """From another thread: end whatever the connection is blocked in (the TCP socket is shut down, under TLS)."""
-        raw = self.raw
-        if raw is not None:
+        """From another thread: end whatever the connection is blocked in. The TCP connection is shut down under TLS
+        (socket.shutdown, not SSLSocket.shutdown, which would drop the TLS object under the reading thread)."""
+        sock = self.sock
+        if sock is not None:
             try:
-                socket.socket.shutdown(raw, socket.SHUT_RDWR)
+                socket.socket.shutdown(sock, socket.SHUT_RDWR)
             except OSError:
                 pass
 
@@ -212,6 +219,7 @@ class Client(object):
         self.preferred = 0
         self.served_by = None
         self.exchanges = 0
+        self.redirected = {}   # index of a URL -> (base, host, port) it redirected to: asked directly from then on
 
     def learn(self, addresses):
         """Hosts a redirect may go to without a verified certificate: addresses of this cluster's nodes."""
@@ -227,7 +235,9 @@ class Client(object):
         for index in order:
             base, host, port = self.bases[index]
             try:
-                reply = self._follow(method, base, host, host, port, path, data)
+                reply = self._remembered(index, method, path, data)
+                if reply is None:
+                    reply = self._follow(method, base, host, host, port, path, data)
             except HttpError as exc:
                 if exc.skip and len(self.bases) > 1:
                     skipped.append(str(exc))
@@ -235,18 +245,34 @@ class Client(object):
                 if skipped:
                     raise HttpError("%s (after: %s)" % (exc, "; ".join(skipped)))
                 raise
+            if reply.base != base:
+                self.redirected[index] = (reply.base, reply.host, reply.port)
             self.preferred = index
             self.served_by = reply.base
             return reply
         raise HttpError("no api_url answered %s %s: %s; check that one of them is a node of the cluster that is up"
                         % (method, path, "; ".join(skipped)))
 
+    def _remembered(self, index, method, path, data):
+        """The reply of the endpoint this URL redirected to earlier in this run (the master, asked directly: one round
+        trip less), or None when there is none or it fails to answer (then the URL itself is asked again)."""
+        if index not in self.redirected:
+            return None
+        base, host, port = self.redirected[index]
+        try:
+            return self._follow(method, base, self.bases[index][1], host, port, path, data)
+        except HttpError as exc:
+            if not exc.skip:
+                raise
+            del self.redirected[index]
+            return None
+
     def _follow(self, method, base, tls_name, host, port, path, data):
         url = base + path
         visited = [url]
         for _hop in range(MAX_HOPS + 1):
             reply = self._exchange(method, url, host, port, tls_name, path, data)
-            reply.base = base
+            reply.base, reply.host, reply.port = base, host, port
             if reply.status not in REDIRECTS:
                 if reply.status in SKIP_CODES:
                     raise HttpError("%s %s: HTTP %d (the node is down or not a member of the cluster)" % (method, url, reply.status),
@@ -354,6 +380,10 @@ class Client(object):
                 if size > MAX_REPLY:
                     raise HttpError("%s %s: the reply is more than the %d bytes this module reads" % (method, url, MAX_REPLY))
                 chunks.append(chunk)
+            if expired.is_set():
+                raise self._late(method, url)
+            if length is not None and length.isdigit() and size < int(length):
+                raise http.client.IncompleteRead(b"".join(chunks), int(length) - size)
             reply = Reply(response.status, dict((k.lower(), v) for k, v in response.getheaders()), b"".join(chunks), url)
             if response.will_close:
                 self._drop(connection.host, connection.port, connection.tls_name)

@@ -45,13 +45,21 @@ What it reproduces:
     404 ``node_not_found``;
   - error bodies ``{"error_code": ..., "description": ...}``: the ``cluster_Error`` schema of B api-reference/;
   - 503 from a node that is not in the cluster, here one whose agent is not heartbeating (B: "503 Service
-    Unavailable: the node is not responding or is not a member of the cluster").
+    Unavailable: the node is not responding or is not a member of the cluster");
+  - redirects to the master (B objects/cluster/: ``handle_redirects``, default false; release notes RS40641, 6.2-6.4:
+    "API requests are redirected to an internal IP in case the request arrives from a node which is not the
+    master", and RS182423, 7.22.2-79, which names the 307): with ``handle_redirects`` false (``init``'s default) a node
+    that is not the master answers every request (before checking credentials) with ``307 Temporary Redirect`` and
+    ``Location: https://<master's internal address>:<the same port><the same path>``; with true, any node serves it.
+    The master moves on ``enslave demote_node`` and when it stays down (below), and the redirects follow it;
+  - a user whose role is ``none`` gets 403 on every request, reads included (B permissions/: "No permissions").
 
 What it does not reproduce: the data plane (no Redis runs), the real CCS and its persistence, cluster
 creation and joining, quorum and rack awareness, licences, exact error texts (Redis does not publish them:
 these say what is wrong and exit 1), and real timing of failovers. Of the REST API: every request but the
-node ones above, the other writable node fields (refused here with 400 as not modelled), redirects to the
-master node (``handle_redirects``), actions, the plain-HTTP port, and which HTTP code the API really gives
+node ones above, the other writable node fields (refused here with 400 as not modelled), whether a real node
+checks credentials before redirecting (not documented; here it redirects first), actions, the plain-HTTP port, and
+which HTTP code the API really gives
 an IPv4/IPv6 switch or another node's address (undocumented; 400 here, as rladmin refuses them), or a PUT to an
 unknown node (its error code ``node_not_found`` is documented, the HTTP code is not; 404 here).
 
@@ -60,7 +68,8 @@ from which that node cannot reach the cluster (as behind a firewall): with such 
 node stays DOWN although the address is bound.
 
 Commands for tests: ``re_standin.py init ID:ADDRESS:HOSTNAME ...`` writes a fresh cluster (node 1 master,
-two databases with replicated shards and one endpoint each).
+two databases with replicated shards and one endpoint each; ``handle_redirects`` false, the product's default,
+unless RE_STANDIN_HANDLE_REDIRECTS=true); ``re_standin.py set handle_redirects true|false`` changes the setting.
 """
 
 import base64
@@ -193,7 +202,13 @@ def maintain(cluster, node_id):
     if not cluster.ok(master) and cluster.seen_ago(master) > MASTER_FAILOVER_AFTER:
         candidates = cluster.ok_nodes(exclude=master)
         if candidates and candidates[0] == node_id:
-            cluster.data["master"] = node_id
+            new_master(cluster, node_id)
+
+
+def new_master(cluster, node_id):
+    """The master role moves to ``node_id``; ``master_history`` records each move (for tests)."""
+    cluster.data["master"] = node_id
+    cluster.data.setdefault("master_history", []).append({"master": node_id, "at": time.time()})
 
 
 # --- rladmin ------------------------------------------------------------------------------------
@@ -349,7 +364,7 @@ def enslave(cluster, node_id, args):
             if endpoint["node"] == node_id:
                 endpoint["node"] = others[0]
     if demote and cluster.data["master"] == node_id:
-        cluster.data["master"] = others[0]
+        new_master(cluster, others[0])
     cluster.dirty = True
     return "Performing enslave_node action on node:%d: 0%%\nPerforming enslave_node action on node:%d: 100%%\nOK" % (node_id, node_id)
 
@@ -444,10 +459,26 @@ def api_put_node(cluster, key, body):
         raise ApiError(400, "bad_content", "Bad content provided: %s" % str(exc).replace("ERROR: ", ""))
 
 
+def api_redirect(path, port):
+    """The Location a node that is not the master sends (handle_redirects false), or None when it serves the request."""
+    me = my_id()
+    with Cluster() as cluster:
+        if cluster.data is None or me is None or not cluster.ok(me):
+            raise ApiError(503, "node_not_responding", "The node is not responding or is not a member of the cluster")
+        master = cluster.data["master"]
+        if cluster.data.get("handle_redirects", False) or master == me:
+            return None
+        address = cluster.node(master)["address"]
+    host = "[%s]" % address if ":" in address else address
+    return "https://%s:%d%s" % (host, port, path)
+
+
 def api_request(method, path, body, role):
     """(code, reply object or None) for one authenticated request."""
     parts = [p for p in path.split("?", 1)[0].split("/") if p]
     me = my_id()
+    if role == "none":
+        raise ApiError(403, "insufficient_permissions", "The user cannot access the specified URI")
     with Cluster() as cluster:
         if cluster.data is None or me is None or not cluster.ok(me):
             raise ApiError(503, "node_not_responding", "The node is not responding or is not a member of the cluster")
@@ -477,6 +508,9 @@ class ApiHandler(BaseHTTPRequestHandler):
     users = {}
     server_version = "cnm_http"
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes: without TCP_NODELAY the body waits for the client's delayed ACK
+    # (40 ms on Linux) on a kept connection, which no real server makes its clients wait.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args):  # quiet: the tests read replies, not logs
         pass
@@ -508,6 +542,15 @@ class ApiHandler(BaseHTTPRequestHandler):
     def _handle(self, method):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        try:
+            location = api_redirect(self.path, self.server.server_address[1])
+        except ApiError as exc:
+            self._reply(exc.code, {"error_code": exc.error_code, "description": exc.description})
+            return
+        if location is not None:
+            self._reply(307, {"error_code": "redirect", "description": "Request redirected to the master node"},
+                        headers=[("Location", location)])
+            return
         role = self._user_role()
         if role is None:
             self._reply(401, headers=[("WWW-Authenticate", 'Basic realm="cnm"')])
@@ -574,7 +617,8 @@ def init(specs):
         endpoints.append({"db": db, "node": primary})
     os.makedirs(SHARED, exist_ok=True)
     with Cluster() as cluster:
-        cluster.data = {"nodes": nodes, "master": ids[0], "shards": shards, "endpoints": endpoints, "last_seen": {}}
+        cluster.data = {"nodes": nodes, "master": ids[0], "shards": shards, "endpoints": endpoints, "last_seen": {},
+                        "handle_redirects": os.environ.get("RE_STANDIN_HANDLE_REDIRECTS", "false") == "true"}
         cluster.dirty = True
     return "cluster initialised with nodes %s" % ", ".join(str(i) for i in ids)
 
@@ -585,9 +629,19 @@ def _split_v6(spec):
     return node_id, address, hostname
 
 
+def set_setting(args):
+    """``set handle_redirects true|false``: the cluster setting, as an administrator sets it (B objects/cluster/)."""
+    if len(args) != 2 or args[0] != "handle_redirects" or args[1] not in ("true", "false"):
+        raise RladminError("usage: re_standin.py set handle_redirects true|false")
+    with Cluster() as cluster:
+        cluster.data["handle_redirects"] = args[1] == "true"
+        cluster.dirty = True
+    return "handle_redirects is %s" % args[1]
+
+
 def main(argv):
     if not argv:
-        sys.exit("usage: re_standin.py agent | api CONFIG | rladmin ARGS... | init ID:ADDRESS:HOSTNAME...")
+        sys.exit("usage: re_standin.py agent | api CONFIG | rladmin ARGS... | init ID:ADDRESS:HOSTNAME... | set handle_redirects B")
     command, args = argv[0], argv[1:]
     if command == "agent":
         agent()
@@ -598,6 +652,8 @@ def main(argv):
             print(rladmin(args))
         elif command == "init":
             print(init(args))
+        elif command == "set":
+            print(set_setting(args))
         else:
             sys.exit("unknown command %s" % command)
     except RladminError as exc:
