@@ -62,6 +62,13 @@ options:
   ca_path:
     description: A PEM file of the CA certificates to trust for the API.
     type: path
+  api_tls_name:
+    description:
+      - The name the API's certificate is checked against (and sent as the TLS server name) for every URL of
+        O(api_url), instead of each URL's host. Redis Enterprise's proxy certificate names the cluster
+        (C(cluster.example.com)), not each node's address, so set it to the cluster's name when O(api_url) lists the
+        nodes by address and certificates are verified.
+    type: str
   api_timeout:
     description:
       - Seconds each exchange with the API may take as a whole (connecting, the TLS handshake, sending, and the

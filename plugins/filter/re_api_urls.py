@@ -12,8 +12,8 @@ description:
   - Turns node addresses and host names into C(https://HOST:PORT) URLs for the C(api_url) option of the Redis
     Enterprise modules, in order, each once (IPv6 addresses in brackets and compressed, names lower-cased), leaving out
     empty and null entries.
-  - The roles of this collection give the modules every node's URL this way when they talk to the REST API: a request
-    then goes to a node that answers, and a node that is not the master redirects to one that is listed.
+  - The roles of this collection give the modules every node's URL this way when they talk to the REST API, so that a
+    request goes to a node that answers, and a node that is not the master redirects to one that is listed.
   - Fails on an entry that is neither an IP address nor a host name.
 author:
   - dualstack.redis maintainers (@dualstack)
@@ -59,8 +59,7 @@ _NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])
 def _flat(items):
     for item in items:
         if isinstance(item, (list, tuple)):
-            for inner in _flat(item):
-                yield inner
+            yield from _flat(item)
         else:
             yield item
 

@@ -78,8 +78,8 @@ def main():
     print("  the redirect costs %.1f ms = one exchange + %.2fx one TLS connection (target: one exchange + one connection, "
           "the master being another host)" % (extra * 1000, (extra - e) / c if c > 0 else 0.0))
     ok = redirect_counts[0] - floor_counts[0] <= 1 and redirect_counts[1] - floor_counts[1] <= 1
-    print("  extra exchanges %d, extra connections %d: %s" % (redirect_counts[0] - floor_counts[0],
-                                                           redirect_counts[1] - floor_counts[1], "ok" if ok else "OVER TARGET"))
+    print("  extra exchanges %d, extra connections %d: %s"
+          % (redirect_counts[0] - floor_counts[0], redirect_counts[1] - floor_counts[1], "ok" if ok else "OVER TARGET"))
     return 0 if ok else 1
 
 

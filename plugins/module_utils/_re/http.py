@@ -8,10 +8,11 @@ connections kept for the next request to the same host. Standard library only (h
 Private to dualstack.redis: not a public API, may change in any release.
 
 The rules, and why:
-- ``api_url`` may list several URLs (e.g. every node's). A request goes to the one that answered last, else to
-  each in turn; one that cannot be reached (refused, unreachable, no reply in time) or answers 503 (a node that is
-  down or not a member of the cluster, REST reference) is skipped, and the next is tried. When none answers, one
-  line names each with its reason.
+- ``api_url`` may list several URLs (e.g. every node's). A request goes to the one that answered last, else to the
+  first of the others that accepts a TCP connection (all are dialled at once, so that a node that is down, whose
+  address may not answer at all, costs nothing when another answers); one that cannot be reached or answers 503 (a
+  node that is down or not a member of the cluster, REST reference) is skipped, and the next is tried. When none
+  answers, one line names each with its reason.
 - With the cluster setting ``handle_redirects`` false (its default), a node that is not the master answers
   every API request with ``307 Temporary Redirect`` to the master's internal address on the same port (REST
   reference, cluster object; release notes RS40641, RS182423). A 307 or 308 is followed with the same method, body
@@ -28,7 +29,9 @@ The rules, and why:
   trickling one byte at a time cannot hold the task. Connecting gets at most CONNECT_TIMEOUT of it, so that a node
   that is down is skipped quickly. A reply larger than MAX_REPLY is refused.
 - The certificate of a redirect's target is checked against the name of the ``api_url`` that led there: Redis
-  Enterprise's proxy certificate names the cluster, not each node's internal address.
+  Enterprise's proxy certificate names the cluster, not each node's internal address. With ``api_tls_name`` (the
+  cluster's name), every connection's certificate is checked against that name (and it is the SNI), so that
+  ``api_url`` can list the nodes by address while the certificate names the cluster.
 """
 
 import base64
@@ -36,9 +39,11 @@ import errno
 import http.client
 import ipaddress
 import json
+import queue
 import socket
 import ssl
 import threading
+import time
 from urllib.parse import urlsplit
 
 MAX_HOPS = 3
@@ -188,7 +193,8 @@ def tls_problem(url, tls_name, exc, ca_path):
     if isinstance(exc, getattr(ssl, "CertificateError", ())) and code is None or code in (62, 64) \
             or "doesn't match" in text or "Hostname mismatch" in text or "IP address mismatch" in text:
         return ("%s: the TLS certificate is valid but not for the name %s (%s); use in api_url a name the cluster's "
-                "certificate holds, or set validate_certs: false" % (url, tls_name, getattr(exc, "verify_message", None) or text))
+                "certificate holds, or give that name in api_tls_name, or set validate_certs: false"
+                % (url, tls_name, getattr(exc, "verify_message", None) or text))
     if code == 10 or "certificate has expired" in text:
         return "%s: the TLS certificate has expired (%s); renew the cluster's certificate" % (url, text)
     if "CERTIFICATE_VERIFY_FAILED" in text or code is not None:
@@ -199,11 +205,38 @@ def tls_problem(url, tls_name, exc, ca_path):
     return "%s: the TLS handshake failed: %s" % (url, text)
 
 
+def _first_reachable(endpoints, timeout):
+    """The index of the first of ``endpoints`` ((host, port) pairs) to accept a TCP connection, all dialled at once;
+    None when none does within ``timeout`` seconds."""
+    results = queue.Queue()
+
+    def dial(index, host, port):
+        try:
+            socket.create_connection((host, port), timeout).close()
+            results.put((index, True))
+        except (OSError, ValueError):
+            results.put((index, False))
+
+    for index, (host, port) in enumerate(endpoints):
+        worker = threading.Thread(target=dial, args=(index, host, port))
+        worker.daemon = True
+        worker.start()
+    deadline = time.monotonic() + timeout + 0.5
+    for _answer in endpoints:
+        try:
+            index, reached = results.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            return None
+        if reached:
+            return index
+    return None
+
+
 class Client(object):
     """The REST API behind one or more URLs, with basic auth. ``known`` collects the hosts a redirect may lead to
     without a verified certificate: those of ``urls`` and the addresses of the nodes this run has read (learn())."""
 
-    def __init__(self, urls, username, password, validate_certs=True, ca_path=None, timeout=30):
+    def __init__(self, urls, username, password, validate_certs=True, ca_path=None, timeout=30, tls_name=None):
         self.bases = []
         for url in urls:
             parsed = parse_url(url)
@@ -212,11 +245,22 @@ class Client(object):
         if not self.bases:
             raise ValueError("api_url is empty; give the cluster's REST API URL (or every node's)")
         self.context = tls_context(validate_certs, ca_path)
+        if tls_name is not None and tls_name.strip():
+            try:
+                self.tls_name = ipaddress.ip_address(tls_name.strip().strip("[]")).compressed
+            except ValueError:
+                problem = _label_problem(tls_name.strip())
+                if problem:
+                    raise ValueError("api_tls_name %r %s" % (tls_name, problem))
+                self.tls_name = tls_name.strip().lower()
+        else:
+            self.tls_name = None
         self.validate_certs, self.ca_path, self.timeout = validate_certs, ca_path, timeout
         self.auth = "Basic " + base64.b64encode(("%s:%s" % (username, password)).encode("utf-8")).decode("ascii")
         self.known = set(host for _base, host, _port in self.bases)
         self.connections = {}
         self.preferred = 0
+        self.answered = False   # whether the preferred URL answered the last request
         self.served_by = None
         self.exchanges = 0
         self.redirected = {}   # index of a URL -> (base, host, port) it redirected to: asked directly from then on
@@ -230,15 +274,18 @@ class Client(object):
         """One request (``body``: an object sent as JSON); the Reply of the endpoint that served it, redirects
         followed. Raises HttpError."""
         data = None if body is None else json.dumps(body, sort_keys=True).encode("utf-8")
-        order = [self.preferred] + [i for i in range(len(self.bases)) if i != self.preferred]
-        skipped = []
-        for index in order:
+        tried, skipped = set(), []
+        while len(tried) < len(self.bases):
+            index = self._pick(tried)
+            tried.add(index)
             base, host, port = self.bases[index]
             try:
                 reply = self._remembered(index, method, path, data)
                 if reply is None:
-                    reply = self._follow(method, base, host, host, port, path, data)
+                    reply = self._follow(method, base, self.tls_name or host, host, port, path, data)
             except HttpError as exc:
+                if index == self.preferred:
+                    self.answered = False
                 if exc.skip and len(self.bases) > 1:
                     skipped.append(str(exc))
                     continue
@@ -247,11 +294,22 @@ class Client(object):
                 raise
             if reply.base != base:
                 self.redirected[index] = (reply.base, reply.host, reply.port)
-            self.preferred = index
+            self.preferred, self.answered = index, True
             self.served_by = reply.base
             return reply
         raise HttpError("no api_url answered %s %s: %s; check that one of them is a node of the cluster that is up"
                         % (method, path, "; ".join(skipped)))
+
+    def _pick(self, tried):
+        """The next URL to ask: the one that answered last, else the first of the others that accepts a TCP connection
+        (all are dialled at once, so that a node that is down costs nothing when another answers), else the first."""
+        left = [i for i in range(len(self.bases)) if i not in tried]
+        if self.answered and self.preferred in left:
+            return self.preferred
+        if len(left) == 1:
+            return left[0]
+        winner = _first_reachable([(self.bases[i][1], self.bases[i][2]) for i in left], min(self.timeout, CONNECT_TIMEOUT))
+        return left[winner] if winner is not None else left[0]
 
     def _remembered(self, index, method, path, data):
         """The reply of the endpoint this URL redirected to earlier in this run (the master, asked directly: one round
@@ -260,7 +318,7 @@ class Client(object):
             return None
         base, host, port = self.redirected[index]
         try:
-            return self._follow(method, base, self.bases[index][1], host, port, path, data)
+            return self._follow(method, base, self.tls_name or self.bases[index][1], host, port, path, data)
         except HttpError as exc:
             if not exc.skip:
                 raise

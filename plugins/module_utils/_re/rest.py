@@ -36,8 +36,10 @@ REST_ARGS = dict(
     api_password=dict(type="str", no_log=True, fallback=(env_fallback, ["RE_API_PASSWORD"])),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path"),
+    api_tls_name=dict(type="str"),
     api_timeout=dict(type="int", default=30),
 )
+
 
 def _field(obj, key, kind, where):
     value = obj.get(key)
@@ -171,7 +173,8 @@ class Rest(object):
             raise ReError(problem)
         try:
             self.client = http.Client(params["api_url"] or [], params["api_username"], params["api_password"],
-                                      params["validate_certs"], params["ca_path"], params["api_timeout"])
+                                      params["validate_certs"], params["ca_path"], params["api_timeout"],
+                                      params.get("api_tls_name"))
         except ValueError as exc:
             raise ReError(str(exc))
 

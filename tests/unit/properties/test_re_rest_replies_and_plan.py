@@ -17,6 +17,7 @@ def plan_update(nodes, node_id, internal=None, external=None, state="exact"):
     change = re_nodes.plan(nodes, node_id, internal, external, state)
     return rest.body(change), change.predicted
 
+
 JSON_VALUES = st.recursive(st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), hostile_text(max_size=4)),
                            lambda children: st.one_of(st.lists(children, max_size=3),
                                                       st.dictionaries(hostile_text(max_size=2), children, max_size=3)),

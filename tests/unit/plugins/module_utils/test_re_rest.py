@@ -14,6 +14,7 @@ def plan_update(nodes, node_id, internal=None, external=None, state="exact"):
     change = re_nodes.plan(nodes, node_id, internal, external, state)
     return rest.body(change), change.predicted
 
+
 # GET /v1/nodes as the reference shows it (first element verbatim, second as a down node with external addresses).
 NODES = json.loads("""[
  {"uid": 1, "status": "active", "uptime": 262735, "total_memory": 6260334592, "software_version": "0.90.0-1",

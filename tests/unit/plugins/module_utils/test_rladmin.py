@@ -22,6 +22,7 @@ def plan_external_addresses(node, wanted, state):
     commands = rl.external_commands(node, target)
     return commands, (target if commands else node["external_addresses"])
 
+
 # The reference example: uneven widths, a comma-joined external list, a blank cell, a DOWN status.
 DEFAULT = """CLUSTER NODES:
 NODE:ID ROLE   ADDRESS   EXTERNAL_ADDRESS  HOSTNAME  SHARDS CORES FREE_RAM      PROVISIONAL_RAM VERSION   STATUS

@@ -169,7 +169,10 @@ def serve(tmp_path):
 ])
 def test_a_redirect_that_may_not_be_followed_names_its_location(serve, run_in_process, location, expect):
     holder = {}
-    server = serve(lambda handler: redirect_to(location.format(port=holder["port"]))(handler))
+
+    def behave(handler):
+        redirect_to(location.format(port=holder["port"]))(handler)
+    server = serve(behave)
     holder["port"] = server.port
     failed, result = run_in_process(re_node_info, rest_args(server, validate_certs=False))
     assert failed and expect in result["msg"] and "nothing was sent there" in result["msg"]
@@ -180,7 +183,10 @@ def test_a_redirect_that_may_not_be_followed_names_its_location(serve, run_in_pr
 
 def test_a_redirect_loop_and_too_many_hops(serve, run_in_process):
     holder = {}
-    loop = serve(lambda handler: redirect_to("https://127.0.0.1:%d/v1/nodes" % holder["port"])(handler))
+
+    def back_to_itself(handler):
+        redirect_to("https://127.0.0.1:%d/v1/nodes" % holder["port"])(handler)
+    loop = serve(back_to_itself)
     holder["port"] = loop.port
     failed, result = run_in_process(re_node_info, rest_args(loop))
     assert failed and "loops back to a URL already visited" in result["msg"] and len(loop.seen) == 1
@@ -294,3 +300,44 @@ def test_a_remembered_master_that_stops_being_the_master_redirects_again(cluster
     cluster.stop(2)   # the remembered master goes away: node 3 is asked again (and redirects to the next master)
     cluster.standin("rladmin", "node", "2", "enslave", "demote_node", node=1)
     assert transport.nodes()[0]["role"] == "master" and transport.endpoint == cluster.url(1)
+
+
+def test_a_node_whose_address_does_not_answer_costs_nothing(cluster, run_in_process):
+    """A node being changed may not answer at all (its address not bound: SYNs unanswered). Here a loopback port whose
+    accept queue is full, so that connecting to it hangs; listed first, it must not delay the request."""
+    import socket
+    black_hole = socket.socket()
+    black_hole.bind(("127.0.0.9", cluster.port))
+    black_hole.listen(0)
+    fillers = []
+    try:
+        for _n in range(4):   # fill the accept queue (never accepted): further SYNs are dropped
+            filler = socket.socket()
+            filler.setblocking(False)
+            filler.connect_ex(("127.0.0.9", cluster.port))
+            fillers.append(filler)
+        started = time.monotonic()
+        failed, result = run_in_process(re_node_info, dict(cluster.args(1), api_url=["https://127.0.0.9:%d" % cluster.port,
+                                                                                      cluster.url(1)]))
+        took = time.monotonic() - started
+        assert not failed, result["msg"]
+        assert result["api_endpoint"] == cluster.url(1) and took < 3, took   # not the 5 s of a connection that hangs
+    finally:
+        for filler in fillers:
+            filler.close()
+        black_hole.close()
+
+
+def test_api_tls_name_checks_every_node_against_the_clusters_name(tmp_path, run_in_process):
+    """The proxy certificate names the cluster only; the nodes are listed by address."""
+    made = ApiCluster(tmp_path, cert_names=["cluster.lab"])
+    try:
+        failed, result = run_in_process(re_node_info, made.args(3))
+        assert failed and "not for the name 127.0.0.13" in result["msg"] and "api_tls_name" in result["msg"]
+        failed, result = run_in_process(re_node_info, made.args(3, 2, api_tls_name="Cluster.Lab"))
+        assert not failed, result["msg"]
+        assert result["api_endpoint"] == made.url(1)   # the redirect's target checked against the cluster's name too
+        failed, result = run_in_process(re_node_info, made.args(3, api_tls_name="cluster..lab"))
+        assert failed and "api_tls_name 'cluster..lab' has an empty label" in result["msg"]
+    finally:
+        made.close()
