@@ -49,7 +49,7 @@ def main():
         floor = durations(env, inventory, os.path.join(ephemeral, "bench_floor.yml"),
                           playbook("rest1", {"ansible.builtin.ping": {}}, ssh))
         rladmin = durations(env, inventory, os.path.join(ephemeral, "bench_rladmin.yml"),
-                            playbook("rest1", {"dualstack.redis.re_node_info": {"api_url": ""}}, ssh))
+                            playbook("rest1", {"dualstack.redis.re_node_info": {"transport": "rladmin"}}, ssh))
         rest = durations(env, inventory, os.path.join(ephemeral, "bench_rest.yml"),
                          playbook("localhost", {"dualstack.redis.re_node_info": {
                              "api_url": "https://198.18.42.11:9443", "ca_path": os.path.join(ephemeral, "tls", "ca.crt")}},

@@ -92,3 +92,25 @@ def test_error_replies_are_one_line(code, body):
     message = rest.error_message("PUT", "https://cluster:9443/v1/nodes/2", code, body, 2)
     assert message.startswith("PUT https://cluster:9443/v1/nodes/2: ")
     assert not any(c in message for c in "\r\n\f\v\x1c\x1d\x1e\x85\u2028\u2029")
+
+
+LOCATION_WORDS = ["https://", "http://", "HTTPS://", "127.0.0.11", "[fd00::11]", "10.9.9.9", ":9443", ":443", ":1", "/v1/nodes",
+                  "@", "user:pw@", "?x=1", "#f", "..", "//", "\\", "%2F", "cluster.lab", " ", "\t", "\r\n"]
+
+
+@given(hostile_text(LOCATION_WORDS, max_size=12), st.booleans())
+def test_a_redirect_is_followed_only_where_the_rule_allows(location, validate):
+    """Whatever the Location, a redirect is refused with its Location named, or leads to https:// on the request's port,
+    without credentials, to a known host (unless certificates are verified)."""
+    from ansible_collections.dualstack.redis.plugins.module_utils._re import http
+    client = http.Client(["https://127.0.0.12:9443"], "a", "b", validate_certs=False)
+    client.validate_certs = validate
+    client.learn(["127.0.0.11"])
+    try:
+        base, path, host, port = client._redirect("GET", "https://127.0.0.12:9443/v1/nodes", 307, location, 9443)
+    except http.HttpError as exc:
+        assert "nothing was sent there" in str(exc) and (location in str(exc) or not location)
+        return
+    assert base.startswith("https://") and port == 9443 and "@" not in base
+    assert validate or host in ("127.0.0.11", "127.0.0.12")
+    assert path.startswith("/")

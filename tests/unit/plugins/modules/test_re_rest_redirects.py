@@ -317,8 +317,8 @@ def test_a_node_whose_address_does_not_answer_costs_nothing(cluster, run_in_proc
             filler.connect_ex(("127.0.0.9", cluster.port))
             fillers.append(filler)
         started = time.monotonic()
-        failed, result = run_in_process(re_node_info, dict(cluster.args(1), api_url=["https://127.0.0.9:%d" % cluster.port,
-                                                                                      cluster.url(1)]))
+        urls = ["https://127.0.0.9:%d" % cluster.port, cluster.url(1)]
+        failed, result = run_in_process(re_node_info, dict(cluster.args(1), api_url=urls))
         took = time.monotonic() - started
         assert not failed, result["msg"]
         assert result["api_endpoint"] == cluster.url(1) and took < 3, took   # not the 5 s of a connection that hangs
