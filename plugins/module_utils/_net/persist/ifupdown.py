@@ -381,8 +381,8 @@ class IfupdownPlan(TextPlan):
         for path, old in self.sequence:
             match = [st for st in current[path] if st.name == old.name and st.family == old.family and st.method == old.method]
             # the n-th stanza of that name in its file, as in the original reading
-            rank = [st for _p, st in self.sequence if _p == path and st.name == old.name and st.family == old.family
-                    and st.method == old.method].index(old)
+            same = [st for _p, st in self.sequence if (_p, st.name, st.family, st.method) == (path, old.name, old.family, old.method)]
+            rank = same.index(old)
             if rank < len(match) and old.device() == self.interface and family in (None, old.family):
                 out.append((path, match[rank]))
         # stanzas this plan added (not in the original reading): right after the one they follow

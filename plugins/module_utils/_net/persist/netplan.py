@@ -282,6 +282,9 @@ class NetplanPlan(TextPlan):
         except self.yaml.YAMLError as exc:
             raise PersistError("cannot read %s: %s" % (path, str(exc).replace("\n", " ")))
 
+    def _holds(self, path, address):
+        return any(same_address(a, address) for a in addresses(self.docs[path], self.id))
+
     def _kind(self, ident):
         for path in self.order:
             kind = device(self.docs[path], ident)[0]
@@ -304,8 +307,7 @@ class NetplanPlan(TextPlan):
                 "(ipv4.address1, ...) by hand" % self.id)
         mine = read_mine(self.texts[self.dropin], self.yaml)
         key = (kind, self.id)
-        where = [path for path in self.order if path != self.dropin
-                 and any(same_address(a, address) for a in addresses(self.docs[path], self.id))]
+        where = [path for path in self.order if path != self.dropin and self._holds(path, address)]
         ours = [entry for entry in mine.get(key, []) if same_address(entry_address(entry), address)]
         if state == "present":
             if where or ours:

@@ -257,6 +257,9 @@ class NetworkdPlan(TextPlan):
         except files.FileProblem as exc:
             raise PersistError(str(exc))
 
+    def _has_family(self, path, family):
+        return bool(self.texts[path]) and any(family_of(value) == family for value in addresses(self.texts[path]))
+
     def editable(self, path):
         """Whether this module edits ``path``: under /etc/systemd/network, also where a link there points."""
         etc = os.path.realpath(on_host(self.root, ETC))
@@ -286,8 +289,7 @@ class NetworkdPlan(TextPlan):
                     % (self.network_file, self.interface, ", ".join(others), self.interface,
                        os.path.join(ETC, "05-%s.network" % self.interface), self.interface, os.path.basename(self.network_file)))
             family = family_of(address)
-            later = [path for path in self.order[1:] if os.path.basename(path) > DROPIN_NAME and self.texts[path]
-                     and any(family_of(value) == family for value in addresses(self.texts[path]))]
+            later = [path for path in self.order[1:] if os.path.basename(path) > DROPIN_NAME and self._has_family(path, family)]
             if later:
                 raise PersistError(
                     "%s holds IPv%d addresses and sorts after %s, so at boot they would come after %s and the first of them "
