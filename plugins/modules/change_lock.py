@@ -67,7 +67,7 @@ options:
     description:
       - present. The id of a run whose lock this run may take over. Give it only for a run known to be gone (the role
         gives the run a node's interrupted change belongs to, when the lookup C(dualstack.redis.controller_run) says
-        it is gone): a run still going would then have a second one beside it.
+        it is gone); a run still going would then have a second one beside it.
     type: str
   clear:
     description: absent. The id of a run whose lock is removed although this run does not hold it (a stale lock, cleared on purpose).
@@ -150,9 +150,9 @@ def main():
             path=dict(type="path", default="/var/lib/dualstack-redis/internal_address.lock"),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             run=dict(type="str", required=True),
-            holder=dict(type="dict", default={}, options=dict(controller=dict(type="str"), user=dict(type="str"),
-                                                               started=dict(type="str"), job=dict(type="str"),
-                                                               pid=dict(type="str"), pid_start=dict(type="str"))),
+            holder=dict(type="dict", default={}, options=dict(
+                controller=dict(type="str"), user=dict(type="str"), started=dict(type="str"), job=dict(type="str"),
+                pid=dict(type="str"), pid_start=dict(type="str"))),
             takeover=dict(type="str"),
             clear=dict(type="str"),
             wait=dict(type="int", default=0),

@@ -45,18 +45,29 @@ def _cmdline(pid, proc=PROC):
         return []
 
 
+def _runs_playbook(pid, proc):
+    return any(os.path.basename(part) == "ansible-playbook" for part in _cmdline(pid, proc)[:3])
+
+
 def playbook_pid(start=None, proc=PROC):
-    """The process id of the ansible-playbook (or ansible-runner's) process this runs under: the nearest ancestor
-    whose command line runs ansible-playbook, else the parent."""
+    """The process id of the ansible-playbook (or ansible-runner's) process this runs under, else the parent.
+
+    Ansible's workers are forks of that process and so show its command line too: the run is the topmost of the
+    unbroken line of ansible-playbook processes above this one (a worker ends with its task; the run does not). A
+    playbook that starts another ansible-playbook through a command breaks the line (a shell or module between the
+    two), so the inner run is not taken for the outer one."""
     pid = start or os.getpid()
-    for _depth in range(32):
-        if any(os.path.basename(part) == "ansible-playbook" for part in _cmdline(pid, proc)[:3]):
-            return pid
+    found = None
+    for _depth in range(64):
+        if _runs_playbook(pid, proc):
+            found = pid
+        elif found is not None:
+            break
         info = _stat(pid, proc)
         if info is None or info[0] <= 1:
             break
         pid = info[0]
-    return os.getppid()
+    return found if found is not None else os.getppid()
 
 
 def identity(proc=PROC):
