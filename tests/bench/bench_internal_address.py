@@ -12,8 +12,9 @@ SSH connection settings (the median of 9). Per node it reports:
   node down after its services stopped, and OK again after they started) divided by the cost of the module
   calls it made at that floor: overhead / (calls x floor), target at most 1.3 for every node, the first one
   included (issue 26); and the number of calls: each task result for the node that ran something on a host
-  (a module, raw, or a delegated module; not set_fact, assert, include, meta and the like, not a skipped
-  task; every attempt of a retried one), the waits left out;
+  (a module or a delegated module; not raw, whose commands are counted apart and cost a fraction of a module call;
+  not set_fact, assert, include, meta and the like, not a skipped task; every attempt of a retried one), the
+  waits left out;
 - how soon after the node reported OK (the stand-in's own record of the rejoin) the role noticed, as a ratio
   to one poll (internal_address_poll_interval, 1 s) plus one call at the floor; target at most 1.5.
 Exit status 1 when a target is missed. Needs the lab (make lab) and root.
@@ -74,7 +75,7 @@ def back_inventory(ephemeral):
 
 
 def per_node(report, joins):
-    """{host: (overhead, notice, in all, waiting, calls, [(seconds, task name)])} for one run's report."""
+    """{host: (overhead, notice, in all, waiting, module calls, raw commands, [(seconds, task name)])} for one run's report."""
     per_host, slow = {}, {}
     # With serial: 1 every batch of the change play is a play of its own in the report.
     tasks = [task for play in report["plays"] if play["play"]["name"].startswith("Change the nodes") for task in play["tasks"]]
@@ -82,7 +83,7 @@ def per_node(report, joins):
         begin, end = stamp(task["task"]["duration"]["start"]), stamp(task["task"]["duration"]["end"])
         for host, result in task["hosts"].items():
             slow.setdefault(host, []).append((end - begin, task["task"]["name"]))
-            entry = per_host.setdefault(host, {"start": begin, "end": end, "waiting": 0.0, "noticed": None, "calls": 0})
+            entry = per_host.setdefault(host, {"start": begin, "end": end, "waiting": 0.0, "noticed": None, "calls": 0, "raw": 0})
             entry["start"], entry["end"] = min(entry["start"], begin), max(entry["end"], end)
             name = task["task"]["name"]
             action = result.get("action", "")
@@ -91,6 +92,8 @@ def per_node(report, joins):
                 continue
             if any(wait in name for wait in WAITS):
                 entry["waiting"] += end - begin
+            elif action == "ansible.builtin.raw" and not result.get("skipped"):
+                entry["raw"] += 1
             elif action not in CONTROLLER_ONLY and not result.get("skipped"):
                 entry["calls"] += result.get("attempts", 1)
             if WAITS[1] in name:
@@ -101,7 +104,7 @@ def per_node(report, joins):
         joined = [j["at"] for j in joins if j["node"] == node and j["at"] <= entry["noticed"]]
         notice = entry["noticed"] - max(joined) if joined else float("nan")
         in_all = entry["end"] - entry["start"]
-        result[host] = (in_all - entry["waiting"], notice, in_all, entry["waiting"], entry["calls"], slow[host])
+        result[host] = (in_all - entry["waiting"], notice, in_all, entry["waiting"], entry["calls"], entry["raw"], slow[host])
     return result
 
 
@@ -133,12 +136,14 @@ def main():
         ratio, notice = statistics.median(ratios), statistics.median(notices)
         ok = ratio <= TARGET_CALL_RATIO and notice <= TARGET_NOTICE_RATIO
         missed += not ok
-        print("  %s: overhead / (calls x floor) %.2f (target <= %.1f; runs: %s), %s module calls; noticed the rejoin "
+        raws = [result[host][5] for result in results]
+        print("  %s: overhead / (calls x floor) %.2f (target <= %.1f; runs: %s), %s module calls and %s raw; noticed the rejoin "
               "after %.2f x (poll + floor) (target <= %.1f; runs: %s)  %s"
               % (host, ratio, TARGET_CALL_RATIO, ", ".join("%.2f" % r for r in ratios), "/".join(str(c) for c in calls),
+                 "/".join(str(r) for r in raws),
                  notice, TARGET_NOTICE_RATIO, ", ".join("%.2f" % n for n in notices), "ok" if ok else "OVER TARGET"))
         if "--tasks" in sys.argv:
-            _overhead, _notice, in_all, waiting, _calls, slow = results[-1][host]
+            _overhead, _notice, in_all, waiting, _calls, _raw, slow = results[-1][host]
             print("    last run: %.1f floors in all, %.1f waiting for the stand-in; slowest tasks (in floors): %s"
                   % (in_all / floor, waiting / floor, "; ".join("%.1f %s" % (d / floor, n) for d, n in sorted(slow, reverse=True)[:12])))
     return 1 if missed else 0
