@@ -70,8 +70,9 @@ def test_lookup_in_a_real_playbook_run(tmp_path):
     # The tree tests/unit/conftest.py links the checkout into (ansible_collections/dualstack/redis).
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=run.__file__.split("/ansible_collections/", 1)[0], ANSIBLE_NOCOLOR="1",
                ANSIBLE_LOCALHOST_WARNING="0", ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
-    proc = subprocess.Popen([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,",
-                             "-c", "local", str(playbook)], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i", "localhost,", "-c", "local",
+               "-e", "ansible_python_interpreter=" + sys.executable, str(playbook)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     output = proc.communicate(timeout=300)[0].decode(errors="replace")
     assert proc.returncode == 0, output
     found = json.loads(out.read_text())
