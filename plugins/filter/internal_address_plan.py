@@ -35,6 +35,17 @@ options:
   delegate:
     description: A host to run rladmin from instead of another node of the play.
     type: str
+  checks:
+    description:
+      - Pre-flight's second pass, once every host that changes looked at itself (since 0.2.0). Per inventory host, a
+        dict with C(host) and what was found there, each null when not looked at; C(read_error) (why reading the
+        cluster there failed), C(os_problem) (why its network configuration cannot take the new address), C(unit)
+        (systemd's LoadState of the supervisor's unit C(service), and C(unit_error), what systemctl said on stderr),
+        C(method) (the operating-system method that will change the address), C(restart_method), C(hosts_file) (the text of /etc/hosts, checked to map ::1 to
+        localhost where the cluster uses IPv6) and C(hosts_file_error).
+      - Their problems join the plan's, and the plan gets C(report).
+    type: list
+    elements: dict
 """
 
 EXAMPLES = r"""
@@ -47,16 +58,18 @@ RETURN = r"""
 _value:
   description: C(problems) (list of sentences, empty when the change can start) and C(hosts) (per host
     C(node), C(old), C(new), C(action) of C(change), C(resume), C(skip) or C(none), C(delegate), C(external_before),
-    C(external_after), C(node_ok) and C(cluster_address)).
+    C(external_after), C(node_ok), C(cluster_address) and, for C(resume), C(interrupted_at): the stage its record
+    states, or null), C(resume) (the hosts whose interrupted change is
+    finished first) and, with O(checks), C(report) (one line per host saying what will happen, then warnings).
   type: dict
 """
 
 from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
 
 
-def internal_address_plan(nodes, requests, delegate=None):
+def internal_address_plan(nodes, requests, delegate=None, checks=None):
     """The filter."""
-    return plan_internal_addresses(nodes, requests, delegate)
+    return plan_internal_addresses(nodes, requests, delegate, checks)
 
 
 class FilterModule:

@@ -18,6 +18,7 @@ import json
 
 from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
+from ansible_collections.dualstack.redis.plugins.plugin_utils._hosts_file import names_for
 
 
 def _node_id(value):
@@ -37,9 +38,14 @@ def _ip(value):
         return None
 
 
+# How far a node's change got, in order (the role's vars/main.yml names the same stages and says what each means).
+STAGES = ("started", "services_down", "os_changed", "cluster_updated", "external_updated", "rejoined", "old_removed")
+
+
 def read_journal(text):
-    """The record of a change in progress that a node keeps (JSON: ``node``, ``old``, ``new``, ``external_before``)
-    as a dict with checked values; a ValueError saying what is wrong."""
+    """The record of a change in progress that a node keeps (JSON: ``node``, ``old``, ``new``, ``external_before``
+    and, since 0.2.0, ``stage``: how far it got, one of STAGES, else None) as a dict with checked values; a ValueError
+    saying what is wrong."""
     try:
         record = json.loads(text)
     except ValueError as exc:
@@ -53,10 +59,12 @@ def read_journal(text):
         raise ValueError("node, old and new must be a node id and two addresses of one family")
     if not isinstance(external, list) or any(_ip(a) is None for a in external):
         raise ValueError("external_before must be a list of addresses")
-    return dict(node=node, old=old.compressed, new=new.compressed, external_before=[_ip(a).compressed for a in external])
+    stage = record.get("stage")
+    return dict(node=node, old=old.compressed, new=new.compressed, external_before=[_ip(a).compressed for a in external],
+                stage=stage if stage in STAGES else None)
 
 
-def plan_internal_addresses(nodes, requests, delegate=None):
+def plan_internal_addresses(nodes, requests, delegate=None, checks=None):
     """Check a whole change before any of it happens.
 
     ``nodes``: node dicts from re_node_info. ``requests``: one dict per inventory host with ``host``,
@@ -70,6 +78,13 @@ def plan_internal_addresses(nodes, requests, delegate=None):
     ``none``: nothing asked), ``delegate``, ``external_before`` (the node's external addresses before the
     change), ``external_after`` (that list with the old internal address replaced, or None when it is not
     among them), ``node_ok`` and ``cluster_address`` (the node as the cluster sees it now).
+
+    ``checks`` (pre-flight's second pass, once the hosts that change looked at themselves): one dict per inventory
+    host with ``host`` and what was found there, each None when not looked at: ``read_error`` (why reading the cluster
+    there failed), ``os_problem`` (why its network configuration cannot take the new address), ``unit`` (systemd's
+    LoadState of ``service``, the supervisor's unit, and ``unit_error``: what systemctl said on stderr), ``method`` (the
+    operating-system method that will change the address), ``restart_method``, ``hosts_file`` (the text of /etc/hosts) and ``hosts_file_error``. Their problems
+    join the plan's, and the plan gets ``report``: one line per host saying what will happen, plus warnings.
 
     A node that records an interrupted change may be down (its services stopped, rladmin failing there): it
     is finished first, from its record, and it is the only node allowed to be down. A record whose node is OK at
@@ -148,7 +163,8 @@ def plan_internal_addresses(nodes, requests, delegate=None):
                                 "interrupted change; remove the record (internal_address_journal) once the node is as wanted"
                                 % (host, node_id, node["address"], record["old"], record["new"]))
                 continue
-            step.update(old=record["old"], new=record["new"], action="resume", external_before=record["external_before"])
+            step.update(old=record["old"], new=record["new"], action="resume", external_before=record["external_before"],
+                        interrupted_at=record["stage"])
             externals = [_ip(a) for a in record["external_before"]]
             if _ip(record["old"]) in externals:
                 step["external_after"] = [record["new"] if a == _ip(record["old"]) else a.compressed for a in externals]
@@ -198,4 +214,64 @@ def plan_internal_addresses(nodes, requests, delegate=None):
         if step["delegate"] is None:
             problems.append("%s: no other node in the play to run rladmin from while node %d is down; "
                             "add another node to the play or set internal_address_delegate" % (host, step["node"]))
-    return dict(problems=problems, hosts=steps)
+    plan = dict(problems=problems, hosts=steps, resume=sorted(h for h, s in steps.items() if s["action"] == "resume"))
+    if checks is not None:
+        _check_hosts(plan, nodes, checks)
+    return plan
+
+
+def _text(value):
+    return "" if value is None else str(value).strip()
+
+
+def _check_hosts(plan, nodes, checks):
+    """Pre-flight's second pass: what each host found about itself, as problems and a report (see
+    plan_internal_addresses)."""
+    steps, problems = plan["hosts"], []
+    ipv6 = any(":" in _text(node.get("address")) for node in nodes)
+    for check in checks:
+        host = check.get("host")
+        step = steps.get(host, {})
+        action = step.get("action", "")
+        if check.get("read_error") is not None and action != "resume":
+            problems.append("%s: rladmin failed there: %s" % (host, _text(check["read_error"])))
+        if check.get("os_problem") is not None:
+            problems.append("%s: %s" % (host, _text(check["os_problem"])))
+        if check.get("unit") is not None and _text(check["unit"]) != "loaded":
+            problems.append("%s: systemd has no unit %s (internal_address_service) there: %s"
+                            % (host, check.get("service"), " ".join((_text(check["unit"]) + " " + _text(check.get("unit_error"))).split())))
+        if action in ("change", "resume") and check.get("method") == "iproute2" and check.get("restart_method") == "reboot":
+            problems.append("%s: internal_address_os_method=iproute2 cannot go with internal_address_restart_method=reboot: "
+                            "the reboot would take the new address away" % host)
+        if ipv6 or ":" in _text(step.get("new")):
+            if check.get("hosts_file_error") is not None:
+                problems.append("%s: cannot read /etc/hosts (%s), which must map ::1 to localhost for Redis Enterprise on IPv6"
+                                % (host, _text(check["hosts_file_error"]) or "no content"))
+            elif check.get("hosts_file") is not None and "localhost" not in [n.lower() for n in names_for(check["hosts_file"], "::1")]:
+                problems.append('%s: /etc/hosts does not map ::1 to localhost; Redis Enterprise on IPv6 needs a line such as '
+                                '"::1 localhost" there' % host)
+    plan["problems"] = problems + plan["problems"]
+    if not nodes:
+        # (then every host's own problem is this one)
+        errors = sorted({_text(c.get("read_error")) for c in checks if c.get("read_error") is not None})
+        plan["problems"] = ["the cluster could not be read: %s" % ("; ".join(errors) or "no node answered")]
+    methods = {c.get("host"): c.get("method") for c in checks}
+    report, warnings = [], []
+    for host, step in steps.items():
+        method = methods.get(host)
+        if step["action"] == "change":
+            line = "change %s -> %s (%s)" % (step["old"], step["new"], method)
+        elif step["action"] == "resume":
+            line = "finish the interrupted change %s -> %s first (%s; the cluster has %s, node %s; its record says %s)" % (
+                step["old"], step["new"], method, step["cluster_address"], "OK" if step["node_ok"] else "down",
+                step["interrupted_at"] or "no stage")
+        elif step["action"] == "skip":
+            line = "already at %s, skipped" % step["new"]
+        else:
+            line = "no new address given, left alone"
+        report.append("%s (node %d): %s" % (host, step["node"], line))
+        if step["action"] in ("change", "resume") and method == "iproute2":
+            warnings.append("WARNING: %s: internal_address_os_method=iproute2 changes the address at run time only; the next "
+                            "reboot or network restart brings %s back and the node would not rejoin. Put %s in its network "
+                            "configuration before then." % (host, step["old"], step["new"]))
+    plan["report"] = report + warnings

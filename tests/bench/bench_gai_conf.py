@@ -4,7 +4,8 @@
 round runs, one after the other: ping, gai_conf on fresh files (converge), ping, gai_conf again
 (re-run, nothing to change), ping, the role again (re-run). The medians of whole ansible-playbook
 runs are compared with the median ping, and the ratios printed against their targets:
-converge <= 1.5x ping, re-run <= 1.3x ping, role re-run <= 1.5x ping. Exit status 1 when a target is missed.
+converge <= 1.5x ping, re-run <= 1.3x ping, role re-run <= 1.25x ping (issue 26). Exit status 1 when a target is
+missed.
 """
 
 import argparse
@@ -17,7 +18,7 @@ import tempfile
 import time
 
 HOSTS = 30
-TARGETS = {"gai_conf converge": 1.5, "gai_conf re-run": 1.3, "role re-run": 1.5}
+TARGETS = {"gai_conf converge": 1.5, "gai_conf re-run": 1.3, "role re-run": 1.25}
 DEBIAN_GAI_CONF = "# Configuration for getaddrinfo(3).\n#precedence ::ffff:0:0/96  100\n#scopev4 ::ffff:0.0.0.0/96       14\n"
 
 PLAYS = {
@@ -121,7 +122,7 @@ def main():
         ratio = median / floor
         verdict = "ok" if ratio <= target else "OVER TARGET"
         missed += ratio > target
-        print("  %-20s %8.2fs   %.2fx ping   (target <= %.1fx)  %s" % (name, median, ratio, target, verdict))
+        print("  %-20s %8.2fs   %.2fx ping   (target <= %.2fx)  %s" % (name, median, ratio, target, verdict))
     return 1 if missed else 0
 
 

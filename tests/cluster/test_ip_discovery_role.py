@@ -226,3 +226,26 @@ def test_numbers_that_are_not_numbers_are_named(on_ipv4, tmp_path, extra):
     name, value = extra.split("=")
     assert name in err and value in err, err  # err: the failed tasks' messages
     assert "Wait until every node reports ipv6" not in tasks
+
+
+def test_sliced_job_two_clusters_at_once(standin, on_ipv4, tmp_path):
+    """The IP discovery job is sliceable (issue 26): as two AWX slices (one cluster each, --limit) started together,
+    each switches its own replication group exactly once and both end converged. (Both stand-in groups front the one
+    real cluster of this test, which switches when either is modified: the point here is that the two runs share
+    nothing on the controller and that neither touches the other's group.)"""
+    ec = standin("orders:dual_stack:ipv4", "carts:dual_stack:ipv4", gap=1)
+    inventory = write_inventory(tmp_path, {"orders": orders(ec), "carts": orders(ec, ip_discovery_replication_group_id="carts")})
+    env = json_callback_env(TREE)
+    env.update(AWS_ACCESS_KEY_ID="AKIDSTANDIN", AWS_SECRET_ACCESS_KEY="standin-secret", AWS_REGION="us-east-1")
+    runs = [subprocess.Popen(["ansible-playbook", "-i", inventory, PLAYBOOK, "-e", "ip_discovery_family=ipv6", "--limit", host],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for host in ("orders", "carts")]
+    for host, run in zip(("orders", "carts"), runs):
+        out, err = run.communicate(timeout=180)
+        assert run.returncode == 0, err[-2000:] + out[-2000:]
+        stats = json.loads(out[out.index("{"):])["stats"]
+        assert list(stats) == [host] and stats[host]["changed"] == 1 and stats[host]["failures"] == 0
+    modified = sorted(c["params"]["ReplicationGroupId"] for c in ec.calls("ModifyReplicationGroup"))
+    assert modified == ["carts", "orders"]
+    assert ec.group("orders")["IpDiscovery"] == ec.group("carts")["IpDiscovery"] == "ipv6"
+    assert on_ipv4.settled("ipv6")

@@ -74,3 +74,61 @@ def test_awx_project_imports_each_playbook_once():
         assert len(plays) == 1
         imported.add(plays[0]["ansible.builtin.import_playbook"])
     assert imported == {"dualstack.redis." + os.path.basename(p)[:-4] for p in PLAYBOOKS}
+
+
+def _texts(*patterns):
+    for pattern in patterns:
+        for path in glob.glob(os.path.join(ROOT, pattern), recursive=True):
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8", errors="replace") as handle:
+                    yield os.path.relpath(path, ROOT), handle.read()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_a_roles_own_variables_stay_inside_it(role):
+    """``__<role>_*`` is the role's own (issue 26): nothing users run or read outside the role uses it (playbooks,
+    other roles, the docs, the AWX project, the README); and every variable the role sets for itself is named so
+    (set_fact and register in its task files). (Molecule's verify may look inside a role on purpose: a white-box
+    check of a rule, named as such there.)"""
+    own = "__%s_" % role
+    outside = [path for path, text in _texts("playbooks/**/*.yml", "roles/**/*", "docs/**/*", "README.md")
+               if own in text and not path.startswith("roles/%s/" % role)]
+    assert outside == []
+    loose = []
+    for path, text in _texts("roles/%s/tasks/*.yml" % role):
+        for task in _tasks(yaml.safe_load(text) or []):
+            names = [task["register"]] if "register" in task else []
+            names += list((task.get("ansible.builtin.set_fact") or {}).keys())
+            loose += ["%s: %s" % (path, name) for name in names
+                      if not name.startswith(own) and name not in PUBLIC_RESULTS.get(role, ()) and name != "ansible_host"]
+    assert loose == []
+
+
+# Results a role documents in its README for its callers (anything else it sets is __<role>_*).
+PUBLIC_RESULTS = {
+    "internal_address": ("internal_address_plan",),
+    "protocol_preference": ("protocol_preference_processes", "protocol_preference_runtime_report"),
+    "ip_discovery": ("ip_discovery_result",),
+}
+
+
+def _tasks(tasks):
+    for task in tasks:
+        yield task
+        for key in ("block", "rescue", "always"):
+            yield from _tasks(task.get(key) or [])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_ends_the_callers_hosts(role):
+    """meta: end_host ends the host for the caller's whole play (issue 26); a role skips instead."""
+    ends = [path for path, text in _texts("roles/%s/tasks/*.yml" % role)
+            for task in _tasks(yaml.safe_load(text) or []) if task.get("ansible.builtin.meta", task.get("meta")) == "end_host"]
+    assert ends == []
+
+
+@pytest.mark.parametrize("role", sorted(PUBLIC_RESULTS))
+def test_public_results_are_documented(role):
+    with open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    assert [name for name in PUBLIC_RESULTS[role] if "`%s`" % name not in readme] == []

@@ -23,22 +23,12 @@ switches transport without changing what it reads.
 
 import json
 
-from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils._re import http
 from ansible_collections.dualstack.redis.plugins.module_utils._re.nodes import ReError, ReFailed, node_up_message
 
 STATUSES = ("active", "down", "provisioning", "decommissioning")
-REST_ARGS = dict(
-    api_url=dict(type="list", elements="str", fallback=(env_fallback, ["RE_API_URL"])),
-    api_username=dict(type="str", fallback=(env_fallback, ["RE_API_USERNAME"])),
-    api_password=dict(type="str", no_log=True, fallback=(env_fallback, ["RE_API_PASSWORD"])),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
-    api_tls_name=dict(type="str"),
-    api_timeout=dict(type="int", default=30),
-)
 
 
 def _field(obj, key, kind, where):

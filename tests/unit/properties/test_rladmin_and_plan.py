@@ -134,3 +134,32 @@ def test_internal_address_plan_never_raises_and_plans_only_valid_changes(table, 
     bad = [r for r in reqs if r["new"] not in (None, "") and r["host"] in plan["hosts"]
            and plan["hosts"][r["host"]]["new"] is None and plan["hosts"][r["host"]]["action"] == "none"]
     assert not bad or plan["problems"]
+
+
+def host_checks():
+    maybe_text = st.one_of(st.none(), hostile_text(["::1", "localhost", " ", "\t", "\r\n", "#", "loaded", "\x0c"], max_size=40))
+    check = st.fixed_dictionaries({"host": st.sampled_from(["re1", "re2", "re3", "re4", "gone"]),
+                                   "read_error": maybe_text, "os_problem": maybe_text, "unit": maybe_text, "unit_error": maybe_text,
+                                   "service": st.sampled_from(["rlec_supervisor", ""]),
+                                   "method": st.sampled_from(["iproute2", "networkd", None]),
+                                   "restart_method": st.sampled_from(["service", "reboot"]),
+                                   "hosts_file": maybe_text, "hosts_file_error": maybe_text})
+    return st.lists(check, max_size=5)
+
+
+@given(node_tables(), requests(), host_checks())
+def test_host_checks_only_add_problems_and_report_every_planned_host(table, reqs, checks):
+    """What the hosts found never removes a reason not to start, never changes a step, and every planned host has its
+    line in the report."""
+    nodes = rl.parse_status_nodes(table[1])
+    assume(len({r["host"] for r in reqs}) == len(reqs))
+    first = plan_internal_addresses(nodes, reqs)
+    second = plan_internal_addresses(nodes, reqs, checks=checks)
+    assert second["hosts"] == first["hosts"]
+    if nodes:
+        assert set(first["problems"]) <= set(second["problems"])
+    else:
+        assert len(second["problems"]) == 1 and second["problems"][0].startswith("the cluster could not be read")
+    assert [line.split(" ", 1)[0] for line in second["report"] if not line.startswith("WARNING")] == list(first["hosts"])
+    found = [c for c in checks if c["os_problem"] is not None]
+    assert not found or second["problems"]

@@ -170,3 +170,101 @@ def test_a_stale_record_is_ignored_once_the_node_is_ok_at_its_old_address():
     plan = plan_internal_addresses(NODES, [request("re1", None), request("re2", "10.0.1.99", journal=record())])
     assert plan["problems"] == []
     assert plan["hosts"]["re2"]["action"] == "change" and plan["hosts"]["re2"]["new"] == "10.0.1.99"
+
+
+# --- pre-flight's second pass: what each host found about itself ------------------------------------------
+
+def check(host, **found):
+    base = {"host": host, "read_error": None, "os_problem": None, "unit": "loaded", "service": "rlec_supervisor",
+            "method": "networkd", "restart_method": "service", "hosts_file": None, "hosts_file_error": None}
+    base.update(found)
+    return base
+
+
+THREE = [request("re1", "10.0.1.11"), request("re2", "10.0.1.12"), request("re3", None)]
+
+
+def test_checks_that_find_nothing_give_the_report():
+    """(over SSH, raw's stderr has "Shared connection to ... closed": not a problem)"""
+    ssh = "Shared connection to 10.0.0.11 closed.\r\n"
+    plan = plan_internal_addresses(NODES, THREE, checks=[check("re1", unit="loaded\r\n", unit_error=ssh),
+                                                         check("re2", method="iproute2"), check("re3", unit=None)])
+    assert plan["problems"] == []
+    assert plan["report"] == [
+        "re1 (node 1): change 10.0.0.11 -> 10.0.1.11 (networkd)",
+        "re2 (node 2): change 10.0.0.12 -> 10.0.1.12 (iproute2)",
+        "re3 (node 3): no new address given, left alone",
+        "WARNING: re2: internal_address_os_method=iproute2 changes the address at run time only; the next reboot or network "
+        "restart brings 10.0.0.12 back and the node would not rejoin. Put 10.0.1.12 in its network configuration before then."]
+
+
+def test_without_checks_there_is_no_report():
+    assert "report" not in plan_internal_addresses(NODES, THREE)
+
+
+@pytest.mark.parametrize("found, expected", [
+    ({"read_error": "rladmin: command not found"}, "re1: rladmin failed there: rladmin: command not found"),
+    ({"os_problem": "no network stack manages eth0"}, "re1: no network stack manages eth0"),
+    ({"unit": "not-found\n"}, "re1: systemd has no unit rlec_supervisor (internal_address_service) there: not-found"),
+    ({"unit": "", "unit_error": "sh: 1: systemctl: not found\r\n"},
+     "re1: systemd has no unit rlec_supervisor (internal_address_service) there: sh: 1: systemctl: not found"),
+    ({"method": "iproute2", "restart_method": "reboot"},
+     "re1: internal_address_os_method=iproute2 cannot go with internal_address_restart_method=reboot: the reboot would take the "
+     "new address away"),
+])
+def test_each_thing_a_host_found_is_one_problem_naming_it(found, expected):
+    plan = plan_internal_addresses(NODES, THREE, checks=[check("re1", **found), check("re2"), check("re3", unit=None)])
+    assert plan["problems"] == [expected]
+
+
+def test_a_node_being_resumed_may_fail_rladmin():
+    """Its services are stopped: rladmin fails there, and that is no reason to refuse."""
+    nodes = [node(1, "10.0.0.11"), node(2, "10.0.0.12", ok=False), node(3, "10.0.0.13")]
+    reqs = [request("re1", None), request("re2", None, connected=None, journal=record()), request("re3", None)]
+    plan = plan_internal_addresses(nodes, reqs, checks=[check("re1"), check("re2", read_error="cannot connect"), check("re3")])
+    assert plan["problems"] == []
+    assert plan["report"][1] == ("re2 (node 2): finish the interrupted change 10.0.0.12 -> 10.0.1.12 first (networkd; the cluster "
+                                 "has 10.0.0.12, node down; its record says no stage)")
+    staged = json.dumps(dict(json.loads(record()), stage="services_down"))
+    reqs[1] = request("re2", None, connected=None, journal=staged)
+    plan = plan_internal_addresses(nodes, reqs, checks=[check("re1"), check("re2", read_error="cannot connect"), check("re3")])
+    assert plan["hosts"]["re2"]["interrupted_at"] == "services_down"
+    assert plan["report"][1].endswith("its record says services_down)")
+
+
+@pytest.mark.parametrize("stage", ["", "Services_Down", 3, None, ["started"]])
+def test_a_record_stage_that_is_not_one_is_no_stage(stage):
+    nodes = [node(1, "10.0.0.11"), node(2, "10.0.0.12", ok=False)]
+    journal = json.dumps(dict(json.loads(record()), stage=stage))
+    plan = plan_internal_addresses(nodes, [request("re1", None), request("re2", None, connected=None, journal=journal)])
+    assert plan["problems"] == [] and plan["hosts"]["re2"]["interrupted_at"] is None
+    assert plan["resume"] == ["re2"]
+
+
+V6 = [node(1, "fd00::11"), node(2, "fd00::12"), node(3, "fd00::13")]
+V6_REQUESTS = [request("re1", "fd00:1::11"), request("re2", None), request("re3", None)]
+
+
+@pytest.mark.parametrize("hosts_file, error, expected", [
+    ("127.0.0.1 localhost\r\n::1\tip6-localhost LOCALHOST\r\n", None, None),
+    ("0:0:0:0:0:0:0:1 localhost\n", None, None),
+    ("127.0.0.1 localhost\n::1 ip6-localhost # localhost\n", None,
+     're1: /etc/hosts does not map ::1 to localhost; Redis Enterprise on IPv6 needs a line such as "::1 localhost" there'),
+    (None, "file not found", "re1: cannot read /etc/hosts (file not found), which must map ::1 to localhost for Redis Enterprise on IPv6"),
+])
+def test_an_ipv6_cluster_needs_localhost_at_1_on_every_node(hosts_file, error, expected):
+    good = "::1 localhost\n"
+    checks = [check("re1", hosts_file=hosts_file, hosts_file_error=error), check("re2", hosts_file=good), check("re3", hosts_file=good)]
+    problems = plan_internal_addresses(V6, V6_REQUESTS, checks=checks)["problems"]
+    assert problems == ([expected] if expected else [])
+
+
+def test_an_ipv4_cluster_does_not_need_it():
+    checks = [check("re1", hosts_file="127.0.0.1 localhost\n"), check("re2"), check("re3", unit=None)]
+    assert plan_internal_addresses(NODES, THREE, checks=checks)["problems"] == []
+
+
+def test_a_cluster_nobody_could_read_says_why_first():
+    checks = [check("re1", read_error="rladmin: timed out after 30 s"), check("re2", read_error="rladmin: timed out after 30 s")]
+    problems = plan_internal_addresses([], [request("re1", "10.0.1.11"), request("re2", None)], checks=checks)["problems"]
+    assert problems[0] == "the cluster could not be read: rladmin: timed out after 30 s"
