@@ -58,7 +58,7 @@ RETURN = r"""
 _value:
   description: C(problems) (list of sentences, empty when the change can start) and C(hosts) (per host
     C(node), C(old), C(new), C(action) of C(change), C(resume), C(skip) or C(none), C(delegate), C(external_before),
-    C(external_after), C(node_ok), C(cluster_address) and, for C(resume), C(interrupted_at): the stage its record
+    C(external_after), C(node_ok), C(cluster_address) and, for C(resume), C(interrupted_at), the stage its record
     states, or null), C(resume) (the hosts whose interrupted change is
     finished first) and, with O(checks), C(report) (one line per host saying what will happen, then warnings).
   type: dict

@@ -5,6 +5,7 @@ match the spec. Playbooks: the host pattern comes from a variable with a default
 untimed pauses. Project playbooks for AWX (docs/awx-project) import exactly the collection's playbooks.
 """
 
+import ast
 import glob
 import os
 
@@ -132,3 +133,23 @@ def test_public_results_are_documented(role):
     with open(os.path.join(ROOT, "roles", role, "README.md"), encoding="utf-8") as handle:
         readme = handle.read()
     assert [name for name in PUBLIC_RESULTS[role] if "`%s`" % name not in readme] == []
+
+
+PLUGIN_FILES = sorted(glob.glob(os.path.join(ROOT, "plugins", "*", "*.py")))
+
+
+@pytest.mark.parametrize("path", PLUGIN_FILES, ids=lambda p: os.path.relpath(p, ROOT))
+def test_plugin_documentation_is_yaml(path):
+    """DOCUMENTATION, EXAMPLES and RETURN parse (a ': ' in a plain scalar silently broke ansible-doc and ansible-lint
+    twice; ansible-test's validate-modules does not read filter plugins)."""
+    with open(path, encoding="utf-8") as handle:
+        tree = ast.parse(handle.read())
+    broken = []
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id in ("DOCUMENTATION", "EXAMPLES", "RETURN") and isinstance(node.value, ast.Constant)):
+            try:
+                yaml.safe_load(node.value.value)
+            except yaml.YAMLError as exc:
+                broken.append("%s: %s" % (node.targets[0].id, str(exc).splitlines()[0]))
+    assert broken == []
