@@ -1,11 +1,14 @@
 """Pre-flight planning of a rolling internal-address change."""
 
 import json
+import os
 
 import pytest
+import yaml
+from collection_tree import ROOT
 
 from ansible_collections.dualstack.redis.plugins.filter.internal_address_plan import FilterModule
-from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import plan_internal_addresses
+from ansible_collections.dualstack.redis.plugins.plugin_utils._internal_address import STAGES, plan_internal_addresses
 
 
 def node(node_id, address, ok=True, external=None):
@@ -268,3 +271,11 @@ def test_a_cluster_nobody_could_read_says_why_first():
     checks = [check("re1", read_error="rladmin: timed out after 30 s"), check("re2", read_error="rladmin: timed out after 30 s")]
     problems = plan_internal_addresses([], [request("re1", "10.0.1.11"), request("re2", None)], checks=checks)["problems"]
     assert problems[0] == "the cluster could not be read: rladmin: timed out after 30 s"
+
+
+def test_the_planner_and_the_role_name_the_same_stages():
+    """The record's stage is written by the role (vars/main.yml) and read by the planner (STAGES): one list, in order."""
+    with open(os.path.join(ROOT, "roles", "internal_address", "vars", "main.yml"), encoding="utf-8") as handle:
+        role_vars = yaml.safe_load(handle)
+    assert tuple(role_vars["__internal_address_stages"]) == STAGES
+    assert sorted(role_vars["__internal_address_stage_done"]) == sorted(STAGES)
