@@ -62,8 +62,9 @@ netns: venv collection-path ## ip_address against a real kernel in network names
 	tests/lab/lab.sh nettools >/dev/null
 	pytest tests/netns
 
-cluster: venv collection-path ## tests against a real Redis Cluster (redis-server on loopback) with real clients; apt-gets what they need
+cluster: venv collection-path ## tests against real clusters (redis-server 7.0 and valkey-server 8.1 on loopback) with real clients; fetches what they need
 	tests/lab/lab.sh redis
+	tests/lab/lab.sh valkey
 	tests/lab/lab.sh clients
 	pytest tests/cluster
 

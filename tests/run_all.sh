@@ -92,8 +92,8 @@ count_host_modules() {  # the assertion tasks of tests/matrix/host_modules.yml t
     echo "$passed ${failed:-0}"
 }
 
-cluster_tests() {  # Debian's redis-server (installed when missing), then the tests against a real Redis Cluster
-    tests/lab/lab.sh redis && tests/lab/lab.sh clients && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
+cluster_tests() {  # Debian's redis-server and the pinned Valkey builds (installed when missing), then the tests against real clusters
+    tests/lab/lab.sh redis && tests/lab/lab.sh valkey && tests/lab/lab.sh clients && pytest tests/cluster --junitxml="$logs/cluster.xml" -p no:cacheprovider
 }
 
 netns_tests() {  # iproute2 and procps (installed when missing), then address changes in network namespaces

@@ -8,9 +8,13 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     """host, port, username, password, TLS and the connection timeout; the argument spec is
-    plugins/module_utils/_redis.py's redis_argument_spec(), which must agree with it."""
+    plugins/module_utils/_redis.py's redis_argument_spec(), which must agree with it.
 
-    DOCUMENTATION = r"""
+    ``DOCUMENTATION`` (``dualstack.redis._redis``) is the options and the requirement of redis-py, for the modules
+    that connect with redis-py; ``OPTIONS`` (``dualstack.redis._redis.OPTIONS``) is the same options alone, for the
+    modules that speak to Redis with the standard library only (redis_endpoint_info)."""
+
+    OPTIONS = r"""
 options:
   host:
     description:
@@ -39,7 +43,7 @@ options:
     type: bool
     default: true
   ca_certs:
-    description: With O(tls), a CA bundle to check server certificates against, in place of the system's.
+    description: With O(tls), a CA bundle (PEM file) to check server certificates against.
     type: path
   client_cert_file:
     description: With O(tls), a client certificate (mutual TLS). Goes with O(client_key_file).
@@ -52,6 +56,9 @@ options:
       - Seconds to wait for a server to accept a connection or answer a command; more than 0, at most 3600.
     type: float
     default: 5.0
+"""
+
+    DOCUMENTATION = OPTIONS + r"""
 requirements:
   - redis (redis-py) 4.5 or later, on the host the module runs on
 """

@@ -7,12 +7,20 @@ Private to dualstack.redis: not a public API, may change in any release.
 
 One *poll* asks the given node, then every node it names, for the topology (CLUSTER SHARDS, falling
 back to CLUSTER SLOTS, then CLUSTER NODES). Each answer is a *view*; _cluster_topology reads the replies
-and combines the views of a poll (``state()``) without I/O. A ``Probe`` keeps one connection per node for
-the whole run (a new one only when the node's announced address changes, which also proves the new
-address answers).
+and combines the views of a poll (``state()``) without I/O. A ``Probe`` keeps one connection per node and
+address family for the whole run (a new one only when the node's announced address changes, which also
+proves the new address answers).
+
+Each view is read *over* a family (the family of the address connected to) because a node may answer each
+family differently: Valkey 8's ``cluster-announce-client-ipv4`` and ``cluster-announce-client-ipv6`` give
+clients that came over IPv4 the IPv4 addresses and those that came over IPv6 the IPv6 ones. So a poll starts
+from one address of each family where it has one (``entry_points()``: a name's addresses, or, for an address,
+the other family's address the node announces, read with CONFIG GET where the user may), and reads every
+node over every family it is announced on in some view.
 """
 
 import datetime
+import socket
 import time
 import traceback
 
@@ -157,8 +165,28 @@ class Probe:
             self._close(entry)
         self.clients = {}
 
+    def announced_per_family(self, host, port, key=None):
+        """{family: address} the node at ``host``/``port`` announces to clients of each family (Valkey 8+:
+        CONFIG GET cluster-announce-client-ipv4/ipv6), only the values set. Empty where the server has no such
+        setting (Redis OSS), where CONFIG is not allowed (ElastiCache, ACLs) or on any error: this only adds a
+        place to read from, it never fails a poll."""
+        key = key or ct.where(host, port)
+        try:
+            entry = self._entry(key, host, port)
+            reply = entry["client"].execute_command("CONFIG", "GET", "cluster-announce-client-ipv*")
+            pairs = ct.pairs(reply)
+        except (redis_errors.RedisError, OSError, ct.TopologyError, ProbeError):
+            return {}
+        found = {}
+        for name, value in pairs.items():
+            value = ct.text(value)
+            for family in ct.FAMILIES:
+                if name == "cluster-announce-client-" + family and isinstance(value, str) and ct.family(value) == family:
+                    found[family] = value
+        return found
+
     def read(self, host, port, key=None):
-        """One view: dict(view, myid, command, nodes). Raises ProbeError."""
+        """One view: dict(view, myid, command, nodes, over). Raises ProbeError."""
         key = key or ct.where(host, port)
         try:
             # redis-py connects (and authenticates) when a single-connection client is made
@@ -182,45 +210,101 @@ class Probe:
             nodes = reader(reply)
         except ct.TopologyError as exc:
             raise ProbeError("protocol", "cannot read CLUSTER %s from %s: %s" % (name, ct.where(host, port), exc)) from None
-        return dict(view=ct.where(host, port), myid=entry["myid"], command=name, nodes=nodes)
+        return dict(view=ct.where(host, port), myid=entry["myid"], command=name, nodes=nodes,
+                    over=_over(host, entry["client"]))
 
 
-def observe(probe, host, port, all_nodes):
-    """One poll: the given node's view and, with ``all_nodes``, the view of every node named.
+def _over(host, client):
+    """The family a view was read over: the address's, or, for a name (TLS), the connected socket's."""
+    family = ct.family(host)
+    if family != "hostname":
+        return family
+    sock = getattr(getattr(client, "connection", None), "_sock", None)
+    try:
+        return {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}.get(sock.family)
+    except AttributeError:
+        return None
 
-    Returns (views, unreachable). The given node failing raises ProbeError; another node failing to
-    answer is listed in ``unreachable`` (it keeps the poll from converging), except for auth, TLS and
-    not-cluster errors, which no waiting can fix.
+
+def entry_points(host, port, tls=False, resolve=socket.getaddrinfo):
+    """[(family, address)]: where a poll starts. An address is its own family's entry; a name gives its first
+    address of each family, in getaddrinfo's order (the order clients on this host try them). With TLS a name
+    stays a name (the certificate names it; the family is learnt from the connection), as does a name that does
+    not resolve (the connection then says why)."""
+    family = ct.family(host)
+    if family != "hostname":
+        return [(family, host)]
+    if tls:
+        return [(None, host)]
+    try:
+        infos = resolve(host, port, 0, socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return [(None, host)]
+    found = []
+    for info in infos:
+        family = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}.get(info[0])
+        if family and family not in [f for f, _a in found]:
+            found.append((family, info[4][0].split("%", 1)[0]))
+    return found or [(None, host)]
+
+
+def observe(probe, entries, port, all_nodes):
+    """One poll from ``entries`` ([(family, address)]): each entry's view and, with ``all_nodes``, the view
+    of every node named, read over each family some view announces it on (a node announced on both is read
+    twice, once over each, on one connection per family kept across polls).
+
+    Returns (views, unreachable). The given node failing (every entry) raises ProbeError; another node, or one
+    entry of two, failing to answer is listed in ``unreachable`` (it keeps the poll from converging), except
+    for auth, TLS and not-cluster errors, which no waiting can fix.
     """
-    views = [probe.read(host, port)]
-    unreachable = []
+    views, unreachable, first_error = [], [], None
+    for family, address in entries:
+        try:
+            views.append(probe.read(address, port, key=("entry", family, ct.where(address, port))))
+        except ProbeError as exc:
+            if exc.kind in ("auth", "not_cluster", "tls") or len(entries) == 1:
+                raise
+            first_error = first_error or exc
+            unreachable.append(dict(id=None, address=ct.where(address, port), error=str(exc), over=family, entry=True))
+    if not views:
+        raise first_error
     if not all_nodes:
         return views, unreachable
-    asked = {views[0]["myid"]}
-    queue = list(views[0]["nodes"])
+    # From one way in, each node is read once, where the views announce it; from one way in per family, each
+    # node is read over each family it is announced on.
+    both = len(entries) > 1
+
+    def seen(node_id, over):
+        return (node_id, over if both else None)
+
+    asked = {seen(view["myid"], view["over"]) for view in views}
+    queue = [node for view in views for node in view["nodes"]]
     while queue:
         node = queue.pop(0)
-        if node["id"] in asked:
-            continue
-        asked.add(node["id"])
         address = node["endpoint"] if node["endpoint"] and node["endpoint"] != "?" else node["ip"]
+        over = ct.family(address) if address else None
+        over = over if over != "hostname" else None
+        if seen(node["id"], over) in asked or (over is None and any(key[0] == node["id"] for key in asked)):
+            continue
+        asked.add(seen(node["id"], over))
         if not address:
-            unreachable.append(dict(id=node["id"], address=None, error="the node announces no address"))
+            unreachable.append(dict(id=node["id"], address=None, error="the node announces no address", over=None))
             continue
         try:
-            view = probe.read(address, node["port"], key=node["id"])
+            view = probe.read(address, node["port"], key=seen(node["id"], over))
         except ProbeError as exc:
             if exc.kind in ("auth", "not_cluster", "tls"):
                 raise
             # unreachable, protocol or deadline: this node keeps the poll from converging
-            unreachable.append(dict(id=node["id"], address=ct.where(address, node["port"]), error=str(exc)))
+            unreachable.append(dict(id=node["id"], address=ct.where(address, node["port"]), error=str(exc), over=over))
             continue
+        asked.add(seen(view["myid"], view["over"]))
         views.append(view)
         queue.extend(view["nodes"])
     return views, unreachable
 
 
-def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
+def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None, resolve=None):
     """Poll until converged, or once without ``wait``; bounded by ``timeout``. Returns the result dict.
 
     Raises ProbeError when the given node cannot be read on the first poll, or for auth and
@@ -228,15 +312,26 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
     """
     now = now or (lambda: datetime.datetime.now(datetime.timezone.utc))
     wanted, wait, timeout, interval = params["family"], params["wait"], params["timeout"], params["interval"]
+    port = params["port"]
     start = clock()
     if wait and timeout > 0:
         probe.clock, probe.deadline = clock, start + timeout
+    entries = entry_points(params["host"], port, params.get("tls", False), resolve=resolve or socket.getaddrinfo)
+    announced = {}
+    if len(entries) == 1:
+        # One way in: ask the node where it sends clients of each family, and read the other family's view there.
+        family, address = entries[0]
+        key = ("entry", family, ct.where(address, port))
+        announced = probe.announced_per_family(address, port, key=key)
+        if family is None and key in probe.clients:
+            family = _over(address, probe.clients[key]["client"])
+        entries = entries + [(f, a) for f, a in sorted(announced.items()) if family and f != family][:1]
     polls = 0
     result = None
     while True:
         polls += 1
         try:
-            views, unreachable = observe(probe, params["host"], params["port"], params["all_nodes"])
+            views, unreachable = observe(probe, entries, port, params["all_nodes"])
         except ProbeError as exc:
             if exc.kind == "deadline" and result is not None:
                 # The time ran out before this poll read anything: the last complete poll is the answer.
@@ -244,11 +339,12 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None):
                 return result
             if polls == 1 or exc.kind != "unreachable":
                 raise
-            views, unreachable = [], [dict(id=None, address=ct.where(params["host"], params["port"]), error=str(exc))]
-        result = ct.state(views, unreachable, wanted)
+            views, unreachable = [], [dict(id=None, address=ct.where(params["host"], port), error=str(exc), over=None)]
+        result = ct.state(views, unreachable, wanted, announced=announced)
         result.update(checked_at=now().isoformat(), polls=polls)
         elapsed = clock() - start
-        if result["converged"] or result["hostnames_only"] or not wait or elapsed >= timeout:
+        if (result["converged"] or result["hostnames_only"] or result["cannot_converge"] or not wait
+                or elapsed >= timeout):
             result["elapsed"] = round(elapsed, 3)
             return result
         sleep(min(interval, max(timeout - elapsed, 0)))

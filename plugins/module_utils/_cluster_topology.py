@@ -12,13 +12,19 @@ dicts. Every reader returns the same node dicts: ``id``, ``ip``, ``port``, ``rol
 when the node is announced by name only, as ElastiCache does with TLS).
 
 A *view* is one node's reply, read: dict(``view`` (where it was read, see ``where()``), ``myid`` (the
-answering node's ID), ``command`` (``SHARDS``, ``SLOTS`` or ``NODES``), ``nodes`` (node dicts)).
+answering node's ID), ``command`` (``SHARDS``, ``SLOTS`` or ``NODES``), ``nodes`` (node dicts), ``over``
+(the family it was read over, ``ipv4``/``ipv6``, None when unknown)).
 ``merge()`` and ``state()`` combine the views of one poll into one entry per node: a node counts as
 converged only when every view reports it on the wanted family, because a client may bootstrap from
-any node.
+any node. A cluster that answers *per family* (the same node, asked over IPv4 and over IPv6 in the same
+poll, reports another node on IPv4 to the first and on IPv6 to the second: Valkey 8's
+``cluster-announce-client-ipv4``/``-ipv6``) is judged on the views read over the wanted family only: what
+clients that connect over that family get. No wait can change what the other family's clients get.
 """
 
 import ipaddress
+
+FAMILIES = ("ipv4", "ipv6")
 
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
 
@@ -27,6 +33,14 @@ RESOLVER_HINT = (
     "themselves, so the address family they connect over is decided by each client host's resolver "
     "(gai.conf on Linux, prefix policies on Windows, Java's flags), not by IP discovery. "
     "Run the dualstack.redis.protocol_preference role on the client hosts to choose it."
+)
+
+PER_FAMILY_HINT = (
+    "The cluster gives each address family's clients their own addresses (Valkey 8+ with cluster-announce-client-ipv4 "
+    "and cluster-announce-client-ipv6): a client gets the family it connected over, so which family clients use is "
+    "decided by how they reach the first node, i.e. by each client host's resolver for a name with both address "
+    "families (gai.conf on Linux, prefix policies on Windows, Java's flags). Run the dualstack.redis.protocol_preference "
+    "role on the client hosts to choose it."
 )
 
 
@@ -48,6 +62,11 @@ def _pairs(value):
     if isinstance(value, (list, tuple)) and len(value) % 2 == 0:
         return {text(value[i]): value[i + 1] for i in range(0, len(value), 2)}
     raise TopologyError("expected a map or a flat key/value list, got %r" % (value,))
+
+
+def pairs(value):
+    """A RESP2 flat key/value list or a dict (CONFIG GET's reply) as a dict with text keys."""
+    return _pairs(value)
 
 
 def where(host, port):
@@ -151,7 +170,8 @@ def merge(views, wanted):
             entry = merged.setdefault(node["id"], dict(own=None, first=node, reports=[]))
             if node["id"] == view["myid"]:
                 entry["own"] = node
-            entry["reports"].append(dict(view=view["view"], ip=node["ip"], endpoint=node["endpoint"], family=node["family"]))
+            entry["reports"].append(dict(view=view["view"], ip=node["ip"], endpoint=node["endpoint"], family=node["family"],
+                                         over=view.get("over")))
     nodes = []
     for entry in merged.values():
         node = dict(entry["own"] or entry["first"])
@@ -164,21 +184,77 @@ def merge(views, wanted):
     return sorted(nodes, key=lambda n: (n["role"] != "master", n["port"], n["id"] or ""))
 
 
-def state(views, unreachable, wanted):
-    """One poll's views and the nodes that did not answer (dicts of ``id``, ``address``, ``error``) -> what a
-    wait loop decides on, and what cluster_ip_discovery returns about the poll."""
+def per_family(views):
+    """Whether some node, read over IPv4 and over IPv6 in the same poll, reported a node on IPv4 to the first
+    and on IPv6 to the second: the cluster gives each family's clients that family's addresses."""
+    seen = {}
+    for view in views:
+        if view.get("over") in FAMILIES:
+            seen.setdefault(view["myid"], {})[view["over"]] = {node["id"]: node["family"] for node in view["nodes"]}
+    for by_over in seen.values():
+        if len(by_over) == 2:
+            for node_id, reported in by_over["ipv4"].items():
+                if reported == "ipv4" and by_over["ipv6"].get(node_id) == "ipv6":
+                    return True
+    return False
+
+
+def state(views, unreachable, wanted, announced=None):
+    """One poll's views and the nodes that did not answer (dicts of ``id``, ``address``, ``error``, ``over``, and
+    ``entry`` for one of two ways in that did not answer while the other did) -> what a wait loop decides on, and
+    what cluster_ip_discovery returns about the poll. ``announced``: {family: address} the given node says it
+    announces to each family's clients (Valkey 8's settings; empty when unknown)."""
+    announced = announced or {}
     nodes = merge(views, wanted)
     families = sorted({report["family"] for node in nodes for report in node["reported"]})
+    split = per_family(views)
+    over_wanted = [view for view in views if view.get("over") == wanted]
+    blocking = [entry for entry in unreachable if not entry.get("entry")]
+    if split:
+        # Judged by what clients that connect over the wanted family get.
+        blocking = [entry for entry in blocking if entry.get("over") in (wanted, None)]
+        for node in nodes:
+            mine = [report for report in node["reported"] if report.get("over") == wanted]
+            node["converged"] = bool(mine) and all(report["family"] == wanted for report in mine)
+    clients_get = {}
+    for over in FAMILIES:
+        got = sorted({node["family"] for view in views if view.get("over") == over for node in view["nodes"]})
+        if got:
+            clients_get[over] = got
+    other = "ipv6" if wanted == "ipv4" else "ipv4"
+    cannot = None
+    if not over_wanted and (split or announced.get(wanted)):
+        reason = ("the cluster answers each family with its own addresses (clients that connect over %s get %s)"
+                  % (other, ", ".join(clients_get.get(other, ["?"]))) if split else
+                  "the given node announces %s to clients that connect over %s (cluster-announce-client-%s)"
+                  % (announced[wanted], wanted, wanted))
+        tried = [entry["address"] for entry in unreachable if entry.get("over") == wanted]
+        cannot = ("%s, and no node could be read over %s from here%s: waiting cannot change what %s clients get. "
+                  "Give a host that answers over %s (an %s address, or a name with one)"
+                  % (reason, wanted, " (%s did not answer)" % ", ".join(tried) if tried else "", other, wanted,
+                     "IPv6" if wanted == "ipv6" else "IPv4"))
     return dict(
         nodes=nodes,
         families=families,
-        converged=bool(nodes) and not unreachable and all(node["converged"] for node in nodes),
+        converged=bool(nodes) and not blocking and all(node["converged"] for node in nodes) and not cannot,
         unreachable=unreachable,
         commands=sorted({view["command"] for view in views}),
         hostname_endpoints=any(node["endpoint_type"] == "hostname" for node in nodes),
         # No view gives an address for any node: the family is the client resolver's choice.
         hostnames_only=bool(nodes) and families == ["hostname"],
+        per_family=split,
+        clients_get=clients_get,
+        read_over=sorted({view["over"] for view in views if view.get("over")}),
+        announced=dict(announced),
+        cannot_converge=cannot,
     )
+
+
+def other_clients(result, wanted):
+    """What clients of the family other than ``wanted`` get, as text (``ipv4``, or ``not read``)."""
+    other = "ipv6" if wanted == "ipv4" else "ipv4"
+    got = result["clients_get"].get(other)
+    return "%s over %s" % (", ".join(got), other) if got else "not read over %s" % other
 
 
 def describe_laggards(result, wanted):
@@ -187,11 +263,14 @@ def describe_laggards(result, wanted):
     for node in result["nodes"]:
         if node["converged"]:
             continue
-        others = [r for r in node["reported"] if r["family"] != wanted]
+        reports = [r for r in node["reported"] if r.get("over") == wanted] if result.get("per_family") else node["reported"]
+        others = [r for r in reports if r["family"] != wanted]
         addresses = sorted({r["ip"] or r["endpoint"] or "?" for r in others})
         parts.append("%s %s %s (reported as %s by %d of %d views)" % (
             node["role"], (node["id"] or "?")[:8], where(node["endpoint"] or node["ip"] or "?", node["port"]),
-            ", ".join(addresses), len(others), len(node["reported"])))
+            ", ".join(addresses), len(others), len(reports)))
     for entry in result["unreachable"]:
+        if entry.get("entry") or (result.get("per_family") and entry.get("over") not in (wanted, None)):
+            continue
         parts.append("%s %s did not answer: %s" % ((entry["id"] or "?")[:8], entry["address"] or "", entry["error"]))
     return "; ".join(parts)

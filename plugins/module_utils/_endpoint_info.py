@@ -5,18 +5,27 @@
 
 Private to dualstack.redis: not a public API, may change in any release. Python 3.6+, standard library only.
 
-``problems(params)`` checks the options before anything is resolved or connected; ``observe(params)``
-resolves the host with this host's getaddrinfo, connects as a client does (the first address that answers),
-authenticates, asks the server which address it saw (CLIENT INFO, else CLIENT ID and CLIENT LIST) and, for a
-cluster, reads the topology (CLUSTER SHARDS, else SLOTS, else NODES) and resolves each node announced by
-name in this host's order. Failures raise EndpointError with one line that says what happened.
+``argument_spec()`` is the collection's shared Redis connection options (``_redis.redis_argument_spec()``, the
+doc fragment ``dualstack.redis._redis``) with this module's old names kept as aliases, plus ``cluster``.
+``problems(params)`` checks the options before anything is resolved or connected (the shared checks, with the
+messages every Redis module gives, and this module's own). ``observe(params)`` turns them into the connection
+settings every Redis module uses (``_redis.redis_connect_kwargs()``, applied here to the standard library's
+sockets and ssl), resolves the host with this host's getaddrinfo, connects as a client does (the first address
+that answers), authenticates, asks the server which address it saw (CLIENT INFO, else CLIENT ID and CLIENT
+LIST) and, for a cluster, reads the topology (CLUSTER SHARDS, else SLOTS, else NODES) and resolves each node
+announced by name in this host's order. Failures raise EndpointError with one line that says what happened.
 """
+
+import ssl
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _client_view as cv
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
+from ansible_collections.dualstack.redis.plugins.module_utils import _redis as rd
 from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
 
-MAX_TIMEOUT = 300
+# The names this module first gave two of its connection options, accepted still as aliases of the shared ones:
+# shared name -> old name (host, port, username, password, tls and validate_certs were the shared names already).
+OLD_NAMES = {"ca_certs": "ca_path", "connect_timeout": "timeout"}
 
 
 class EndpointError(Exception):
@@ -27,20 +36,24 @@ class EndpointError(Exception):
         self.kind = kind
 
 
+def argument_spec():
+    """The module's argument spec: the shared connection options, the old names as aliases, and ``cluster``."""
+    spec = rd.redis_argument_spec()
+    for name, old in OLD_NAMES.items():
+        spec[name]["aliases"] = spec[name].get("aliases", []) + [old]
+    spec.update(cluster=dict(type="raw", default="auto"))
+    return spec
+
+
 def problems(params):
     """What is wrong with the options, as sentences (empty when nothing is)."""
     out = []
     host = params["host"]
     if not host or not host.strip() or any(c in host for c in "\x00\r\n\t /"):
         out.append("host must be a host name or an address, got %r" % host)
-    if not 1 <= params["port"] <= 65535:
-        out.append("port must be from 1 to 65535, got %d" % params["port"])
-    if not 0 < params["timeout"] <= MAX_TIMEOUT:
-        out.append("timeout must be above 0 and at most %d seconds, got %s" % (MAX_TIMEOUT, params["timeout"]))
+    out.extend(rd.connection_problems(params))
     if params["username"] and not params["password"]:
         out.append("username needs password")
-    if params["ca_path"] and not params["tls"]:
-        out.append("ca_path applies to TLS only; set tls: true")
     return out
 
 
@@ -53,14 +66,31 @@ def _fail(exc, host, port, tls):
     return EndpointError(exc.kind, str(exc) + hint)
 
 
-def _authenticate(conn, params, at):
-    if not params["password"]:
+def tls_context(kwargs):
+    """The ssl.SSLContext for the TLS settings of ``redis_connect_kwargs()`` (what redis-py would be given), or None
+    without TLS. RespError (kind ``tls``) when a CA or the client certificate cannot be loaded."""
+    if not kwargs.get("ssl"):
+        return None
+    context = resp.tls_context(kwargs.get("ssl_ca_certs"), kwargs["ssl_cert_reqs"] != "none")
+    if not kwargs["ssl_check_hostname"]:
+        context.check_hostname = False
+    if kwargs.get("ssl_certfile"):
+        try:
+            context.load_cert_chain(kwargs["ssl_certfile"], kwargs.get("ssl_keyfile"))
+        except (OSError, ssl.SSLError) as exc:
+            raise resp.RespError("tls", "cannot load the client certificate %s with the key %s: %s"
+                                 % (kwargs["ssl_certfile"], kwargs.get("ssl_keyfile"), exc))
+    return context
+
+
+def _authenticate(conn, kwargs, at):
+    if not kwargs["password"]:
         return
-    args = ["AUTH"] + ([params["username"]] if params["username"] else []) + [params["password"]]
+    args = ["AUTH"] + ([kwargs["username"]] if kwargs["username"] else []) + [kwargs["password"]]
     try:
         conn.command(*args)
     except resp.ReplyError as exc:
-        who = "user %s" % params["username"] if params["username"] else "the default user"
+        who = "user %s" % kwargs["username"] if kwargs["username"] else "the default user"
         raise EndpointError("auth", "authentication as %s failed at %s: %s" % (who, at, exc))
 
 
@@ -112,20 +142,23 @@ def _entry(node):
     return entry
 
 
-def observe(params, connect=resp.connect):
-    """The module's result (without ``changed``), or EndpointError."""
-    host, port = params["host"], params["port"]
+def observe(params, connect=None):
+    """The module's result (without ``changed``), or EndpointError. ``connect`` is ``resp.connect`` unless given."""
+    connect = connect or resp.connect
+    kwargs = rd.redis_connect_kwargs(params)
+    host, port = kwargs["host"], kwargs["port"]
     at = ct.where(host, port)
     try:
         resolved = resp.addresses(host, port)
-        tls = resp.tls_context(params["ca_path"], params["validate_certs"]) if params["tls"] else None
-        conn, attempts = connect(host, port, params["timeout"], tls=tls)
+        # One deadline for connecting (every address together), then the same for each reply: the shared options
+        # give socket_connect_timeout and socket_timeout one value (connect_timeout).
+        conn, attempts = connect(host, port, kwargs["socket_connect_timeout"], tls=tls_context(kwargs))
     except resp.RespError as exc:
         raise EndpointError(exc.kind, str(exc))
     result = dict(resolved=resolved, attempts=attempts,
                   connected=dict(address=conn.address, port=port, family=conn.family))
     try:
-        _authenticate(conn, params, at)
+        _authenticate(conn, kwargs, at)
         try:
             result["server_saw"] = _server_saw(conn)
         except resp.ReplyError as exc:

@@ -250,7 +250,7 @@ def _tls_hint(exc):
     if "mismatch" in str(exc).lower() or "doesn't match" in str(exc):
         return " (the certificate is not for this name: connect by a name or address it holds, or validate_certs: false)"
     if "CERTIFICATE_VERIFY_FAILED" in str(exc) or isinstance(exc, ssl.CertificateError):
-        return " (give the CA that signed the server's certificate with ca_path, or validate_certs: false to skip the check)"
+        return " (give the CA that signed the server's certificate with ca_certs, or validate_certs: false to skip the check)"
     return ""
 
 

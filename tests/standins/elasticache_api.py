@@ -14,14 +14,40 @@ What it reproduces (from the ElastiCache API reference and the AWS documentation
   apart, and the group returns to ``available`` with the new value. A Modify in any other status fails with
   InvalidReplicationGroupState. ApplyImmediately=false records nothing (the change would wait for the
   maintenance window, which never comes here).
+- The engine, where the API puts it: a replication group reports ``Engine`` (valkey, redis or memcached) and
+  ``MemberClusters`` but no ``EngineVersion``; its member cache clusters (one per node of the Redis Cluster
+  behind it, named ``ID-000N-001`` as ElastiCache names them, each with ``ReplicationGroupId``) answer
+  DescribeCacheClusters with ``Engine`` and ``EngineVersion``; a cache cluster of its own reports both. Valkey 8.0
+  by default, as ElastiCache's default engine is now Valkey (the exact patch string AWS reports is not modelled:
+  the version is whatever the command line gives, "8.0" by default). A Modify of a group moves its members to
+  ``modifying`` and back, with the new ``IpDiscovery``.
 - Every call is appended to ``calls.jsonl`` in the state directory, so tests can check what was asked.
 
-What it does not reproduce: authentication and request signatures (any credentials are accepted), IAM,
-pagination, every other field and action of the API, TLS clusters (hostname endpoints), and real
-propagation times (minutes on AWS, ``--gap`` seconds here).
+Which engines support IPv6 and IP discovery, as AWS documents it (the module under test enforces this; the
+stand-in only records the engine):
+- ElastiCache user guide, "Choosing a network type"
+  (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/network-type.html): Valkey 7.2 onward, Redis OSS 6.2
+  onward, Memcached 1.6.6 onward.
+- API reference, ``IpDiscovery`` of ModifyReplicationGroup / ModifyCacheCluster
+  (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_ModifyReplicationGroup.html, the same text
+  in botocore's service model): Valkey 7.2 and above, Redis OSS 6.2 to 7.1, Memcached 1.6.6 and above.
+A Modify is NOT refused here for the engine or its version. On AWS an engine without IPv6 support cannot have a
+dual_stack or ipv6 network type (the network type is chosen at creation, with the engine), so the answer AWS gives
+to IpDiscovery=ipv6 on such an engine is the network-type refusal modelled above (InvalidParameterCombination);
+we have no record of the API's own wording for a version-based refusal, so none is invented. The command line
+accepts any engine with any network type, on purpose: tests can build a resource AWS could not (say dual_stack on
+Redis OSS 5.0.6) and check that the module refuses it by itself, before any Modify reaches the stand-in.
 
-Run: python elasticache_api.py --state DIR --cluster PORTS_JSON --group ID:NETWORK_TYPE:IP_DISCOVERY
-     [--cache-cluster ID:NETWORK_TYPE:IP_DISCOVERY[:GROUP]] [--gap 1.0] [--password PW]
+What it does not reproduce: authentication and request signatures (any credentials are accepted), IAM,
+pagination, every other field and action of the API (engine upgrades included), TLS clusters (hostname
+endpoints), replica nodes (one member cluster per node given), and real propagation times (minutes on AWS,
+``--gap`` seconds here).
+
+Run: python elasticache_api.py --state DIR --cluster PORTS_JSON --group ID:NETWORK_TYPE:IP_DISCOVERY[:ENGINE[:VERSION]]
+     [--cache-cluster ID:NETWORK_TYPE:IP_DISCOVERY[:GROUP[:ENGINE[:VERSION]]]] [--gap 1.0] [--password PW]
+ENGINE defaults to valkey and VERSION to 8.0 (a group's explicit member: the group's); leave GROUP empty for a
+cache cluster of its own with an engine (``sessions:dual_stack:ipv4::memcached:1.6.22``). A --cache-cluster whose
+GROUP is a --group is added to that group's members.
 It writes its pid to DIR/pid and the port it listens on (127.0.0.1) to DIR/port, and serves until killed.
 """
 
@@ -42,6 +68,8 @@ import redis
 NS = "http://elasticache.amazonaws.com/doc/2015-02-02/"
 ANNOUNCE = {"ipv4": "127.0.0.1", "ipv6": "::1"}
 ALLOWED = {"ipv4": ("ipv4",), "ipv6": ("ipv6",), "dual_stack": ("ipv4", "ipv6")}
+LIST_ITEMS = {"MemberClusters": "ClusterId"}  # botocore's ClusterIdList: <MemberClusters><ClusterId>..
+DEFAULT_ENGINE = ("valkey", "8.0")  # ElastiCache's default engine for new clusters is Valkey
 
 
 class Fault(Exception):
@@ -80,7 +108,16 @@ class State:
             table = self.groups if kind == "group" else self.clusters
             table[resource_id]["IpDiscovery"] = family
             table[resource_id]["Status" if kind == "group" else "CacheClusterStatus"] = "available"
+            for member in self.members(kind, resource_id):
+                member["IpDiscovery"] = family
+                member["CacheClusterStatus"] = "available"
             self.save()
+
+    def members(self, kind, resource_id):
+        """A group's member cache clusters (those the stand-in has), else nothing."""
+        if kind != "group":
+            return []
+        return [self.clusters[i] for i in self.groups[resource_id].get("MemberClusters", []) if i in self.clusters]
 
 
 def _value(tag, value):
@@ -89,6 +126,8 @@ def _value(tag, value):
     if isinstance(value, dict):
         return "<%s>%s</%s>" % (tag, "".join(_value(k, v) for k, v in value.items()), tag)
     if isinstance(value, list):
+        if tag in LIST_ITEMS:  # a list of plain values, each in the element the service model names
+            value = [(LIST_ITEMS[tag], item) for item in value]
         return "<%s>%s</%s>" % (tag, "".join(_value(item_tag, item) for item_tag, item in value), tag)
     return "<%s>%s</%s>" % (tag, escape(str(value)), tag)
 
@@ -164,6 +203,8 @@ class Handler(BaseHTTPRequestHandler):
         if params.get("ApplyImmediately") != "true":
             return
         resource[status_key] = "modifying"
+        for member in self.state.members(kind, resource_id):
+            member["CacheClusterStatus"] = "modifying"
         self.state.save()
         threading.Thread(target=self.state.propagate, args=(kind, resource_id, wanted), daemon=True).start()
 
@@ -183,6 +224,15 @@ class Handler(BaseHTTPRequestHandler):
             return _value("CacheCluster", cluster)
 
 
+def _fields(spec, required, optional):
+    """``spec`` split at ':' into ``required`` fields and up to ``optional`` more (missing or empty ones None)."""
+    fields = spec.split(":")
+    if not required <= len(fields) <= required + optional or not all(fields[:required]):
+        raise SystemExit("bad resource spec %r: give %d to %d ':'-separated fields" % (spec, required, required + optional))
+    fields += [""] * (required + optional - len(fields))
+    return [field or None for field in fields]
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description="ElastiCache query API stand-in")
     parser.add_argument("--state", required=True)
@@ -196,18 +246,31 @@ def main(argv=None):
     ports = json.loads(args.cluster)
     state = State(args.state, ports, args.password, args.gap)
     for spec in args.group:
-        group_id, network_type, ip_discovery = spec.split(":")
+        group_id, network_type, ip_discovery, engine, version = _fields(spec, 3, 2)
+        engine, version = engine or DEFAULT_ENGINE[0], version or DEFAULT_ENGINE[1]
+        members = ["%s-%04d-001" % (group_id, number) for number in range(1, len(ports) + 1)]
         state.groups[group_id] = dict(
-            ReplicationGroupId=group_id, Description="stand-in", Status="available", ClusterEnabled=True,
-            ConfigurationEndpoint=dict(Address="127.0.0.1", Port=ports[0]), TransitEncryptionEnabled=False,
-            NetworkType=network_type, IpDiscovery=ip_discovery, Engine="redis")
+            ReplicationGroupId=group_id, Description="stand-in", Status="available", MemberClusters=members,
+            ClusterEnabled=True, ConfigurationEndpoint=dict(Address="127.0.0.1", Port=ports[0]),
+            TransitEncryptionEnabled=False, NetworkType=network_type, IpDiscovery=ip_discovery, Engine=engine)
+        for member in members:
+            state.clusters[member] = dict(
+                CacheClusterId=member, CacheClusterStatus="available", Engine=engine, EngineVersion=version,
+                NumCacheNodes=1, ReplicationGroupId=group_id, NetworkType=network_type, IpDiscovery=ip_discovery)
     for spec in args.cache_cluster:
-        fields = spec.split(":")
-        cluster = dict(CacheClusterId=fields[0], CacheClusterStatus="available", Engine="redis",
-                       NetworkType=fields[1], IpDiscovery=fields[2])
-        if len(fields) > 3:
-            cluster["ReplicationGroupId"] = fields[3]
-        state.clusters[fields[0]] = cluster
+        cluster_id, network_type, ip_discovery, group_id, engine, version = _fields(spec, 3, 3)
+        group = state.groups.get(group_id) if group_id else None
+        if group is not None and group["MemberClusters"]:
+            first = state.clusters[group["MemberClusters"][0]]
+            engine, version = engine or first["Engine"], version or first["EngineVersion"]
+            if cluster_id not in group["MemberClusters"]:
+                group["MemberClusters"].append(cluster_id)
+        cluster = dict(CacheClusterId=cluster_id, CacheClusterStatus="available",
+                       Engine=engine or DEFAULT_ENGINE[0], EngineVersion=version or DEFAULT_ENGINE[1],
+                       NumCacheNodes=1, NetworkType=network_type, IpDiscovery=ip_discovery)
+        if group_id:
+            cluster["ReplicationGroupId"] = group_id
+        state.clusters[cluster_id] = cluster
     state.save()
     with open(os.path.join(args.state, "pid"), "w", encoding="ascii") as handle:
         handle.write(str(os.getpid()))

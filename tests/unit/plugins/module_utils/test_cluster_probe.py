@@ -24,6 +24,8 @@ class FakeCluster:
 
     def __init__(self):
         self.addresses, self.views, self.errors, self.unknown = {}, {}, {}, set()
+        self.config = {}  # node id -> {name: value} that CONFIG GET answers (Redis OSS: nothing)
+        self.views_over = {}  # (node id, family connected over) -> view, for nodes that answer per family
         self.calls, self.made = [], []
 
     def factory(self, host, port, **_kwargs):
@@ -39,11 +41,13 @@ class FakeCluster:
                 if (host, port) in cluster.errors:
                     raise cluster.errors[(host, port)]
                 myid = cluster.addresses[(host, port)]
+                if argv[0] == "CONFIG":
+                    return [x for k, v in cluster.config.get(myid, {}).items() for x in (k.encode(), v.encode())]
                 if argv[1] == "MYID":
                     return myid.encode()
                 if argv[1] in cluster.unknown:
                     raise rex.ResponseError("ERR unknown subcommand '%s'. Try CLUSTER HELP." % argv[1].lower())
-                view = cluster.views[myid]
+                view = cluster.views_over.get((myid, ct.family(host)), cluster.views[myid])
                 if argv[1] == "SHARDS":
                     return shards(view)
                 if argv[1] == "SLOTS":
@@ -135,7 +139,7 @@ def test_falls_back_to_slots_then_nodes_and_remembers(cluster):
     probe = cp.Probe({}, factory=cluster.factory)
     cp.watch(probe, params(wait=False))
     cp.watch(probe, params(wait=False))
-    asked = [call[3] for call in cluster.calls if call[:2] == ("127.0.0.1", 7000)]
+    asked = [call[3] for call in cluster.calls if call[:3] == ("127.0.0.1", 7000, "CLUSTER")]
     assert asked == ["MYID", "SHARDS", "SLOTS", "NODES", "NODES"]
 
 
@@ -280,3 +284,82 @@ def test_a_stopped_node_cannot_hold_the_wait_past_its_deadline(cluster):
     assert not result["converged"] and clock[0] <= 3.0 + 1e-9
     assert max(slow.timeouts) <= 3.0 and min(slow.timeouts) > 0
     assert any("7002" in (entry["address"] or "") for entry in result["unreachable"])
+
+
+# --- per-family answers (Valkey 8's cluster-announce-client-ipv4/ipv6) ----------------------------------------
+
+ON_V4 = [(A, "127.0.0.1", 7000), (B, "127.0.0.1", 7001), (C, "127.0.0.1", 7002)]
+ON_V6 = [(A, "::1", 7000), (B, "::1", 7001), (C, "::1", 7002)]
+
+
+def both_families(host, port, family, kind):
+    return [(cp.socket.AF_INET6, kind, 6, "", ("::1", port, 0, 0)), (cp.socket.AF_INET, kind, 6, "", ("127.0.0.1", port))]
+
+
+@pytest.fixture
+def per_family(cluster):
+    for node in (A, B, C):
+        cluster.views_over[(node, "ipv4")] = list(ON_V4)
+        cluster.views_over[(node, "ipv6")] = list(ON_V6)
+    return cluster
+
+
+def test_entry_points():
+    assert cp.entry_points("10.0.0.5", 6379) == [("ipv4", "10.0.0.5")]
+    assert cp.entry_points("2600:1f18::15", 6379) == [("ipv6", "2600:1f18::15")]
+    assert cp.entry_points("redis.test", 6379, resolve=both_families) == [("ipv6", "::1"), ("ipv4", "127.0.0.1")]
+    assert cp.entry_points("redis.test", 6379, tls=True, resolve=both_families) == [(None, "redis.test")]
+
+    def fails(*_a):
+        raise cp.socket.gaierror(-2, "Name or service not known")
+    assert cp.entry_points("nowhere.test", 6379, resolve=fails) == [(None, "nowhere.test")]
+
+
+def test_a_name_with_both_families_reads_each_node_over_each(per_family):
+    result = cp.watch(cp.Probe({}, factory=per_family.factory), params(host="redis.test", timeout=10),
+                      resolve=both_families)
+    assert result["per_family"] is True and result["converged"] is True and result["polls"] == 1
+    assert result["clients_get"] == {"ipv4": ["ipv4"], "ipv6": ["ipv6"]}
+    assert sorted(per_family.made) == sorted([(h, p) for h in ("127.0.0.1", "::1") for p in (7000, 7001, 7002)])
+    for node in result["nodes"]:
+        assert sorted(r["over"] for r in node["reported"]) == ["ipv4"] * 3 + ["ipv6"] * 3
+
+
+def test_an_address_learns_the_other_family_from_the_node(per_family):
+    per_family.config[A] = {"cluster-announce-client-ipv4": "127.0.0.1", "cluster-announce-client-ipv6": "::1"}
+    result = cp.watch(cp.Probe({}, factory=per_family.factory), params(host="127.0.0.1", family="ipv6", timeout=10))
+    assert result["converged"] is True and result["per_family"] is True
+    assert result["announced"] == {"ipv4": "127.0.0.1", "ipv6": "::1"} and result["read_over"] == ["ipv4", "ipv6"]
+
+
+def test_without_the_other_familys_address_it_waits_as_before(per_family):
+    """A node that does not say (CONFIG not allowed, as on ElastiCache): one view, the old answer and wait."""
+    clock = [0.0]
+
+    def sleep(seconds):
+        clock[0] += seconds
+    result = cp.watch(cp.Probe({}, factory=per_family.factory), params(host="127.0.0.1", timeout=3, interval=1),
+                      clock=lambda: clock[0], sleep=sleep)
+    assert result["converged"] is False and result["per_family"] is False and result["read_over"] == ["ipv4"]
+    assert result["cannot_converge"] is None and result["polls"] == 3 and result["elapsed"] == 3.0  # waited it out
+
+
+def test_the_wanted_familys_view_unreadable_stops_at_once(per_family):
+    per_family.config[A] = {"cluster-announce-client-ipv6": "::1"}
+    per_family.errors[("::1", 7000)] = rex.ConnectionError("Error 111 connecting to ::1:7000. Connection refused.")
+    sleeps = []
+    result = cp.watch(cp.Probe({}, factory=per_family.factory), params(host="127.0.0.1", family="ipv6", timeout=60),
+                      sleep=sleeps.append)
+    assert sleeps == [] and result["polls"] == 1 and result["converged"] is False
+    assert result["cannot_converge"].startswith("the given node announces ::1 to clients that connect over ipv6")
+    assert "[::1]:7000 did not answer" in result["cannot_converge"]
+
+
+def test_one_family_of_a_name_not_answering_does_not_block_the_other(cluster):
+    """An ordinary cluster reached by a name whose IPv6 address does not answer: as before (a client would have
+    fallen back to IPv4), converged on what answered, the entry named in unreachable."""
+    cluster.errors[("::1", 7000)] = rex.ConnectionError("Error 111 connecting to ::1:7000. Connection refused.")
+    result = cp.watch(cp.Probe({}, factory=cluster.factory), params(host="redis.test", family="ipv4"),
+                      resolve=both_families)
+    assert result["converged"] is True and result["read_over"] == ["ipv4"]
+    assert [u["address"] for u in result["unreachable"]] == ["[::1]:7000"] and result["unreachable"][0]["entry"]

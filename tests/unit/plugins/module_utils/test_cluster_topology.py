@@ -161,3 +161,87 @@ def test_hostname_endpoints_and_hostnames_only():
     both = node(A, "::1", 6379, endpoint="node-a.cache.example")
     result = ct.state([view(A, 6379, both)], [], "ipv6")
     assert result["hostname_endpoints"] and not result["hostnames_only"] and result["converged"]
+
+
+# --- views read over each family -----------------------------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+ADDRESS = {"ipv4": "127.0.0.1", "ipv6": "::1"}
+
+
+def over(family, myid, port, *nodes):
+    return dict(view(myid, port, *nodes), over=family)
+
+
+def test_per_family_needs_the_same_node_to_answer_both_families_differently():
+    v4 = over("ipv4", A, 7000, node(A, "127.0.0.1", 7000), node(B, "127.0.0.1", 7001))
+    v6 = over("ipv6", A, 7000, node(A, "::1", 7000), node(B, "::1", 7001))
+    assert ct.per_family([v4, v6]) and ct.per_family([v6, v4])
+    # mid-switch: two different nodes disagree, each answering both families alike: not per family
+    other = over("ipv6", B, 7001, node(A, "::1", 7000), node(B, "::1", 7001))
+    assert not ct.per_family([v4, other])
+    result = ct.state([v4, v6], [], "ipv6")
+    assert result["per_family"] and result["converged"] and result["clients_get"] == {"ipv4": ["ipv4"], "ipv6": ["ipv6"]}
+    assert result["cannot_converge"] is None and result["read_over"] == ["ipv4", "ipv6"]
+    assert ct.other_clients(result, "ipv6") == "ipv4 over ipv4"
+
+
+def test_per_family_is_judged_on_the_wanted_familys_views():
+    v4 = over("ipv4", A, 7000, node(A, "127.0.0.1", 7000), node(B, "127.0.0.1", 7001))
+    v6 = over("ipv6", A, 7000, node(A, "::1", 7000), node(B, "127.0.0.1", 7001))  # B not set for IPv6 yet
+    result = ct.state([v4, v6], [], "ipv6")
+    assert result["per_family"] and not result["converged"]
+    by_id = {n["id"]: n for n in result["nodes"]}
+    assert by_id[A]["converged"] and not by_id[B]["converged"]
+    assert ct.describe_laggards(result, "ipv6") == "master bbbbbbbb 127.0.0.1:7001 (reported as 127.0.0.1 by 1 of 1 views)"
+    # an IPv4 node that did not answer does not hold IPv6 clients back
+    lost = [dict(id=B, address="127.0.0.1:7001", error="refused", over="ipv4")]
+    v6_done = over("ipv6", A, 7000, node(A, "::1", 7000), node(B, "::1", 7001))
+    assert ct.state([v4, v6_done], lost, "ipv6")["converged"]
+    assert not ct.state([v4, v6_done], [dict(lost[0], over="ipv6")], "ipv6")["converged"]
+
+
+def test_what_waiting_cannot_change_is_said():
+    v4 = over("ipv4", A, 7000, node(A, "127.0.0.1", 7000))
+    result = ct.state([v4], [dict(id=None, address="[::1]:7000", error="refused", over="ipv6", entry=True)], "ipv6",
+                      announced={"ipv6": "::1"})
+    assert not result["converged"]
+    assert result["cannot_converge"].startswith("the given node announces ::1 to clients that connect over ipv6")
+    assert "([::1]:7000 did not answer)" in result["cannot_converge"]
+    # without the node saying so, nothing is known: an ordinary wait
+    assert ct.state([v4], [], "ipv6")["cannot_converge"] is None
+    # asked for the family that was read: nothing to refuse
+    assert ct.state([v4], [], "ipv4", announced={"ipv6": "::1"})["converged"]
+
+
+FAMILY = st.sampled_from(["ipv4", "ipv6"])
+
+
+@st.composite
+def polls(draw):
+    """Views of up to three nodes, each read over one or both families, each reporting every node on a family."""
+    ids = [A, B, C][:draw(st.integers(1, 3))]
+    views = []
+    for index, myid in enumerate(ids):
+        for family in draw(st.lists(FAMILY, min_size=1, max_size=2, unique=True)):
+            nodes = [node(i, ADDRESS[draw(FAMILY)], 7000 + n) for n, i in enumerate(ids)]
+            views.append(over(family, myid, 7000 + index, *nodes))
+    return views
+
+
+@settings(max_examples=300, deadline=None)
+@given(polls(), FAMILY, st.randoms(use_true_random=False))
+def test_views_combine_whatever_the_order(views, wanted, rnd):
+    result = ct.state(views, [], wanted)
+    shuffled = list(views)
+    rnd.shuffle(shuffled)
+    again = ct.state(shuffled, [], wanted)
+    assert (again["per_family"], again["converged"], again["clients_get"]) == (result["per_family"], result["converged"], result["clients_get"])
+    if not result["per_family"]:  # as before: every report of every view counts
+        assert result["converged"] == all(n["family"] == wanted for v in views for n in v["nodes"])
+    else:  # only what the wanted family's clients get counts; never "cannot" when that view was read
+        over_wanted = [v for v in views if v["over"] == wanted]
+        assert result["converged"] == (bool(over_wanted) and all(n["family"] == wanted for v in over_wanted for n in v["nodes"]))
+        assert (result["cannot_converge"] is None) == bool(over_wanted)
+    assert result["converged"] is False or not ct.describe_laggards(result, wanted)

@@ -5,8 +5,10 @@ timeouts); the ``aws`` fixture only puts a Stubber on that client as it is made.
 was not expected (and checks the parameters of those that were) and validates every canned response against
 botocore's ElastiCache model, so these tests catch wrong operation names, parameter names and response keys.
 The retry and timeout tests use a small query-API server on loopback instead, since Stubber answers before
-botocore's retry handler runs. No AWS account is involved, and nothing leaves this machine: the
-environment's AWS variables and config files are replaced, and the EC2 metadata service is switched off.
+botocore's retry handler runs, and the engine rule is also run over HTTP against the ElastiCache stand-in
+(tests/standins/elasticache_api.py, no Redis behind it: nothing here makes it propagate a change). No AWS
+account is involved, and nothing leaves this machine: the environment's AWS variables and config files are
+replaced, and the EC2 metadata service is switched off.
 """
 
 import json
@@ -19,6 +21,7 @@ import boto3
 import botocore.endpoint
 import pytest
 from botocore.stub import Stubber
+from elasticache_standin import ElastiCacheStandIn
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _aws as aws_utils
 from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
@@ -277,6 +280,144 @@ def test_bad_input_fails_before_any_call(stub, run_module, extra, message):
     assert stub.made == []
 
 
+# --- the engine rule (ElastiCache user guide "Choosing a network type" and the API reference's IpDiscovery) ---
+
+
+def expect_group_with_engine(stub, engine="valkey", version="8.0", member="orders-0001-001", member_engine=None, **kw):
+    """DescribeReplicationGroups (Engine, MemberClusters, no EngineVersion, as the service model has it), then
+    DescribeCacheClusters of the first member (Engine and EngineVersion)."""
+    kw.setdefault("ip_discovery", "ipv4")
+    extra = dict(MemberClusters=[member, "orders-0002-001"])
+    if engine is not None:
+        extra["Engine"] = engine
+    stub.add_response("describe_replication_groups", {"ReplicationGroups": [group(**dict(kw, **extra))]},
+                      {"ReplicationGroupId": "orders"})
+    member_data = cache_cluster(CacheClusterId=member, ReplicationGroupId="orders", Engine=member_engine or engine)
+    if member_data["Engine"] is None:
+        del member_data["Engine"]
+    if version is not None:
+        member_data["EngineVersion"] = version
+    stub.add_response("describe_cache_clusters", {"CacheClusters": [member_data]}, {"CacheClusterId": member})
+
+
+def expect_modify_group(stub):
+    stub.add_response("modify_replication_group", {"ReplicationGroup": group(status="modifying")},
+                      {"ReplicationGroupId": "orders", "IpDiscovery": "ipv6", "ApplyImmediately": True})
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+@pytest.mark.parametrize("engine,version,needed", [
+    ("redis", "5.0.6", "Redis OSS 6.2 or later"),
+    ("redis", "6.0", "Redis OSS 6.2 or later"),
+    ("valkey", "7.0", "Valkey 7.2 or later"),
+])
+def test_an_engine_both_sources_rule_out_is_refused_before_any_modify(stub, run_module, engine, version, needed, check_mode):
+    expect_group_with_engine(stub, engine=engine, version=version)
+    failed, result = run_module(module, dict(args(), _ansible_check_mode=check_mode))
+    assert failed and result["changed"] is False
+    assert result["msg"].startswith("replication group orders: the engine is %s %s, and IP discovery ipv6 needs %s"
+                                    % ("Redis OSS" if engine == "redis" else "Valkey", version, needed))
+    assert "user guide" in result["msg"] and "API reference" in result["msg"]
+    assert (result["engine"], result["engine_version"]) == (engine, version)
+    assert result["before"]["ip_discovery"] == "ipv4"  # Stubber: no Modify was expected, none was made
+
+
+def test_an_old_engine_on_an_ipv4_network_gives_both_reasons(stub, run_module):
+    expect_group_with_engine(stub, engine="redis", version="5.0.6", network_type="ipv4")
+    failed, result = run_module(module, args())
+    assert failed
+    assert "Redis OSS 5.0.6" in result["msg"] and "; replication group orders has network type ipv4" in result["msg"]
+
+
+def test_a_memcached_cache_cluster_before_1_6_6_is_refused(stub, run_module):
+    stub.add_response("describe_cache_clusters", {"CacheClusters": [cache_cluster(Engine="memcached", EngineVersion="1.5.16")]},
+                      {"CacheClusterId": "sessions"})
+    failed, result = run_module(module, args(replication_group_id=None, cache_cluster_id="sessions"))
+    assert failed
+    assert result["msg"].startswith("cache cluster sessions: the engine is Memcached 1.5.16, and IP discovery ipv6 "
+                                    "needs Memcached 1.6.6 or later")
+
+
+def test_a_memcached_cache_cluster_from_1_6_6_is_changed(stub, run_module):
+    stub.add_response("describe_cache_clusters", {"CacheClusters": [cache_cluster(Engine="memcached", EngineVersion="1.6.22")]},
+                      {"CacheClusterId": "sessions"})
+    stub.add_response("modify_cache_cluster", {"CacheCluster": cache_cluster(status="modifying")},
+                      {"CacheClusterId": "sessions", "IpDiscovery": "ipv6", "ApplyImmediately": True})
+    failed, result = run_module(module, args(replication_group_id=None, cache_cluster_id="sessions"))
+    assert not failed and result["changed"] is True, result
+    assert (result["engine"], result["engine_version"]) == ("memcached", "1.6.22")
+    assert not result.get("warnings")
+
+
+@pytest.mark.parametrize("engine,version", [("valkey", "8.0"), ("valkey", "7.2.4"), ("redis", "7.1.0"), ("redis", "6.2.6")])
+def test_a_supported_engine_changes_without_a_warning(stub, run_module, engine, version):
+    expect_group_with_engine(stub, engine=engine, version=version)
+    expect_modify_group(stub)
+    failed, result = run_module(module, args())
+    assert not failed and result["changed"] is True, result
+    assert (result["engine"], result["engine_version"]) == (engine, version)
+    assert not result.get("warnings")
+    assert result["before"] == {"ip_discovery": "ipv4", "network_type": "dual_stack", "status": "available"}
+
+
+@pytest.mark.parametrize("engine,version,words", [
+    ("redis", "7.2.4", "names Redis OSS 6.2 to 7.1 only"),  # only the API reference rules it out
+    ("redis", "6.x", "the version does not tell"),           # the old style: 6.0 or 6.2
+    ("mysql", "8.0", "not one this module knows"),
+    ("valkey", None, "Valkey with no engine version"),
+    (None, "7.1.0", "the engine is not reported"),
+])
+def test_what_cannot_be_ruled_out_is_warned_about_and_changed(stub, run_module, engine, version, words):
+    expect_group_with_engine(stub, engine=engine, version=version)
+    expect_modify_group(stub)
+    failed, result = run_module(module, args())
+    assert not failed and result["changed"] is True, result
+    assert [w for w in result["warnings"] if w.startswith("replication group orders: ") and words in w], result["warnings"]
+
+
+def test_a_group_that_does_not_report_its_engine_takes_its_members(stub, run_module):
+    expect_group_with_engine(stub, engine=None, member_engine="redis", version="5.0.6")
+    failed, result = run_module(module, args())
+    assert failed and "the engine is Redis OSS 5.0.6" in result["msg"]
+    assert (result["engine"], result["engine_version"]) == ("redis", "5.0.6")
+
+
+def test_no_warning_when_nothing_changes(stub, run_module):
+    expect_group_with_engine(stub, engine="redis", version="7.2.4", ip_discovery="ipv6")
+    failed, result = run_module(module, args())
+    assert not failed and result["changed"] is False and not result.get("warnings")
+    assert result["engine_version"] == "7.2.4"
+
+
+def test_ipv4_is_not_checked_against_the_engine(stub, run_module):
+    expect_group_with_engine(stub, engine="redis", version="5.0.6", ip_discovery="ipv6")
+    stub.add_response("modify_replication_group", {"ReplicationGroup": group(status="modifying")},
+                      {"ReplicationGroupId": "orders", "IpDiscovery": "ipv4", "ApplyImmediately": True})
+    failed, result = run_module(module, args(ip_discovery="ipv4"))
+    assert not failed and result["changed"] is True and not result.get("warnings")
+
+
+def test_a_failed_member_read_is_a_warning_not_a_failure(stub, run_module):
+    stub.add_response("describe_replication_groups",
+                      {"ReplicationGroups": [group(Engine="valkey", MemberClusters=["orders-0001-001"])]},
+                      {"ReplicationGroupId": "orders"})
+    stub.add_client_error("describe_cache_clusters", service_error_code="AccessDenied",
+                          service_message="not authorized to perform: elasticache:DescribeCacheClusters",
+                          http_status_code=403)
+    expect_modify_group(stub)
+    failed, result = run_module(module, args())
+    assert not failed and result["changed"] is True, result
+    assert (result["engine"], result["engine_version"]) == ("valkey", None)
+    assert any("could not be read: DescribeCacheClusters of member orders-0001-001: AccessDenied" in w
+               for w in result["warnings"]), result["warnings"]
+
+
+def test_a_group_without_members_reads_no_version(stub, run_module):
+    expect_describe_group(stub, ip_discovery="ipv6", Engine="redis")
+    failed, result = run_module(module, args())
+    assert not failed and (result["engine"], result["engine_version"]) == ("redis", None)
+
+
 # --- the AWS connection ----------------------------------------------------------------------------
 
 
@@ -517,3 +658,55 @@ def test_an_unreachable_endpoint_is_one_line(no_backoff, run_module):
     assert failed
     assert result["msg"].startswith("cannot read replication group orders: EndpointConnectionError: Could not connect")
     assert url in result["msg"] and "exception" not in result
+
+
+# --- the engine rule over HTTP, against the ElastiCache stand-in ------------------------------------------
+
+
+def calls(api):
+    """(action, params) of each call the stand-in received."""
+    return [(c["action"], c["params"]) for c in api.calls()]
+
+
+@pytest.fixture
+def standin(clean_env):
+    started = []
+
+    def start(*groups):
+        # a dummy Redis Cluster port list: no test here makes it propagate (that needs a Modify with
+        # ApplyImmediately), so no Redis is needed
+        started.append(ElastiCacheStandIn(clean_env / ("elasticache-%d" % len(started)), [1, 2, 3], groups))
+        return started[-1]
+
+    yield start
+    for item in started:
+        item.stop()
+
+
+def test_over_http_an_old_engine_is_refused_before_any_modify(standin, run_module):
+    # dual_stack on Redis OSS 6.0.5 cannot exist on AWS; the stand-in builds it so that only the module can refuse.
+    ec_api = standin("legacy:dual_stack:ipv4:redis:6.0.5")
+    failed, result = run_module(module, args(replication_group_id="legacy", endpoint_url=ec_api.url))
+    assert failed
+    assert result["msg"].startswith("replication group legacy: the engine is Redis OSS 6.0.5, and IP discovery ipv6 "
+                                    "needs Redis OSS 6.2 or later")
+    assert calls(ec_api) == [("DescribeReplicationGroups", {"ReplicationGroupId": "legacy"}),
+                             ("DescribeCacheClusters", {"CacheClusterId": "legacy-0001-001"})]
+
+
+def test_standin_default_engine_is_valkey_8_and_passes_in_check_mode(standin, run_module):
+    ec_api = standin("orders:dual_stack:ipv4")
+    failed, result = run_module(module, dict(args(endpoint_url=ec_api.url), _ansible_check_mode=True))
+    assert not failed and result["changed"] is True, result
+    assert (result["engine"], result["engine_version"]) == ("valkey", "8.0") and not result.get("warnings")
+    assert result["replication_group"]["member_clusters"] == ["orders-0001-001", "orders-0002-001", "orders-0003-001"]
+    assert [action for action, _params in calls(ec_api)] == ["DescribeReplicationGroups", "DescribeCacheClusters"]
+
+
+def test_standin_takes_the_modify_the_module_only_warns_about(standin, run_module):
+    ec_api = standin("orders:dual_stack:ipv4:redis:7.2.4")
+    failed, result = run_module(module, args(endpoint_url=ec_api.url, apply_immediately=False))
+    assert not failed and result["changed"] is True, result
+    assert any("names Redis OSS 6.2 to 7.1 only" in w for w in result["warnings"]), result["warnings"]
+    assert calls(ec_api)[-1] == ("ModifyReplicationGroup", {"ReplicationGroupId": "orders", "IpDiscovery": "ipv6",
+                                                            "ApplyImmediately": "false"})
