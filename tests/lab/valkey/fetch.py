@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """Fetch the pinned Valkey builds of pins.txt into DIR/<name>/ (valkey-server, valkey-cli, VERSION), hash-checked.
 
 Usage: fetch.py PINS DIR        (prints DIR/<name> of each build; a build already there with its VERSION is kept)
