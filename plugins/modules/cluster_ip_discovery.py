@@ -46,6 +46,8 @@ description:
     connection per node and family for the whole run.
 author:
   - dualstack.redis maintainers (@dualstack)
+requirements:
+  - redis (redis-py) 4.5 or later, on the host the module runs on
 extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._redis

@@ -24,7 +24,7 @@ extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._attributes.INFO_MODULE
   - dualstack.redis._attributes.PLATFORM_LINUX
-  - dualstack.redis._redis.OPTIONS
+  - dualstack.redis._redis
 options:
   ca_certs:
     description:

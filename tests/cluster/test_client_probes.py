@@ -79,6 +79,29 @@ def test_each_client_reaches_every_master_and_reports_the_servers_view(cluster, 
         assert split(entry["addr"])[0] == "127.0.0.1"
 
 
+@pytest.mark.parametrize("engine", ["valkey"], indirect=True)
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("family", ["ipv4", "ipv6"])
+def test_on_a_per_family_valkey_each_client_stays_on_the_family_it_came_over(cluster, kind, family):
+    """Valkey 8's cluster-announce-client-ipv4/ipv6: a real client that bootstraps over one family is given that
+    family's addresses and reaches every master over it; what cluster_ip_discovery reports as ``clients_get``."""
+    address = {"ipv4": "127.0.0.1", "ipv6": "::1"}[family]
+    cluster.announce_per_family()
+    try:
+        wait_for(lambda: all(set(cluster.announced_over(p, f).values()) == {a} for p in cluster.ports
+                             for f, a in (("ipv4", "127.0.0.1"), ("ipv6", "::1"))), 15, "per-family answers from every node")
+        seen = probe(kind, address, cluster.ports[0], "--cluster")
+    finally:
+        for port in cluster.ports:
+            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
+            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+    assert sorted(entry["port"] for entry in seen) == sorted(cluster.ports)
+    for entry in seen:
+        assert entry["name"] == "probe-" + kind
+        assert split(entry["laddr"]) == (address, entry["port"]), entry  # every node over the family it came over
+        assert split(entry["addr"])[0] == address
+
+
 @pytest.fixture(scope="module")
 def tls_by_hostname(tls_cluster):
     """The TLS cluster announcing the hostname localhost (in its certificate) as every node's endpoint."""

@@ -172,6 +172,31 @@ def test_self_managed_tls_style_cluster_sets_client_preference(on_ipv4, tmp_path
     assert stats["client-1"]["changed"] >= 1
 
 
+@pytest.mark.parametrize("engine", ["valkey"], indirect=True)
+def test_a_self_managed_valkey_answering_per_family_is_reported_so(on_ipv4, tmp_path):
+    """Valkey 8 with cluster-announce-client-ipv4/ipv6, reached over IPv4 and asked for IPv6: no wait (IPv6 clients
+    already get IPv6), and the report says what each family's clients get."""
+    cluster = on_ipv4
+    cluster.announce_per_family()
+    try:
+        wait_for(lambda: all(set(cluster.announced_over(p, "ipv6").values()) == {"::1"} for p in cluster.ports), 15,
+                 "IPv6 clients to get ::1 from every node")
+        inventory = write_inventory(tmp_path, {"self-managed": dict(
+            ansible_connection="local", ansible_python_interpreter=sys.executable, ip_discovery_host="127.0.0.1",
+            ip_discovery_port=cluster.ports[0], ip_discovery_interval=1, ip_discovery_timeout=60)})
+        rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    finally:
+        for port in cluster.ports:
+            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
+            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+    assert rc == 0, err
+    waited = tasks["Wait until every node reports ipv6"]["self-managed"]
+    assert waited["converged"] and waited["per_family"] and waited["polls"] == 1
+    report = tasks["Report"]["self-managed"]["msg"]
+    assert "every node on ipv6 for ipv6 clients" in report, report
+    assert report.rstrip().endswith("per family: ipv4 clients get ipv4, ipv6 clients get ipv6"), report
+
+
 def test_numbers_given_as_strings_with_e_work(standin, on_ipv4, tmp_path):
     """-e key=value gives strings: ip_discovery_timeout=60 used to crash the input check ('>=' between str and int)."""
     ec = standin("orders:dual_stack:ipv4")

@@ -47,9 +47,9 @@ def test_spec_is_the_shared_one_with_the_old_names_as_aliases():
 
 def test_spec_and_documentation_agree():
     """As ansible-doc merges them: the fragment's options, each replaced by the module's own entry of that name."""
-    documented = dict(yaml.safe_load(ModuleDocFragment.OPTIONS)["options"])
+    documented = dict(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)["options"])
     module_doc = yaml.safe_load(redis_endpoint_info.DOCUMENTATION)
-    assert "dualstack.redis._redis.OPTIONS" in module_doc["extends_documentation_fragment"]
+    assert "dualstack.redis._redis" in module_doc["extends_documentation_fragment"]
     documented.update(module_doc["options"])
     spec = endpoint.argument_spec()
     assert sorted(documented) == sorted(spec)
@@ -59,12 +59,14 @@ def test_spec_and_documentation_agree():
         assert as_spec == as_doc, name
 
 
-def test_the_fragments_options_are_the_same_with_or_without_the_redis_py_requirement():
-    """The module speaks RESP itself: it takes the fragment's options without its requirement of redis-py."""
-    with_requirement = yaml.safe_load(ModuleDocFragment.DOCUMENTATION)
-    alone = yaml.safe_load(ModuleDocFragment.OPTIONS)
-    assert alone == dict(options=with_requirement["options"])
-    assert "redis-py" in " ".join(with_requirement["requirements"])
+def test_the_fragment_is_options_only_and_redis_py_is_cluster_ip_discovery_s_requirement():
+    """The module speaks RESP itself: the shared fragment has the options only, and cluster_ip_discovery, which
+    connects with redis-py, states that requirement in its own documentation."""
+    from ansible_collections.dualstack.redis.plugins.modules import cluster_ip_discovery
+
+    assert list(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)) == ["options"]
+    assert "redis-py" not in " ".join(yaml.safe_load(redis_endpoint_info.DOCUMENTATION).get("requirements", []))
+    assert "redis-py" in " ".join(yaml.safe_load(cluster_ip_discovery.DOCUMENTATION)["requirements"])
 
 
 # --- the checks before any network -------------------------------------------------------------------------------
