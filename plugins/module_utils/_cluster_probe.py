@@ -343,8 +343,8 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None, resol
         result = ct.state(views, unreachable, wanted, announced=announced)
         result.update(checked_at=now().isoformat(), polls=polls)
         elapsed = clock() - start
-        if (result["converged"] or result["hostnames_only"] or result["cannot_converge"] or not wait
-                or elapsed >= timeout):
+        done = result["converged"] or result["hostnames_only"] or result["cannot_converge"]
+        if done or not wait or elapsed >= timeout:
             result["elapsed"] = round(elapsed, 3)
             return result
         sleep(min(interval, max(timeout - elapsed, 0)))
