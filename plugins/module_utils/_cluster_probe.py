@@ -39,6 +39,9 @@ except ImportError:  # the module reports it with missing_required_lib()
 else:
     REDIS_IMPORT_ERROR = None
 
+# The family of a socket address family.
+_FAMILY_OF = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
+
 # Tried in this order; a server that does not know a subcommand answers "unknown subcommand".
 COMMANDS = (("SHARDS", ct.nodes_from_shards), ("SLOTS", ct.nodes_from_slots), ("NODES", ct.nodes_from_nodes))
 
@@ -178,11 +181,10 @@ class Probe:
         except (redis_errors.RedisError, OSError, ct.TopologyError, ProbeError):
             return {}
         found = {}
-        for name, value in pairs.items():
-            value = ct.text(value)
-            for family in ct.FAMILIES:
-                if name == "cluster-announce-client-" + family and isinstance(value, str) and ct.family(value) == family:
-                    found[family] = value
+        for family in ct.FAMILIES:
+            value = ct.text(pairs.get("cluster-announce-client-" + family))
+            if isinstance(value, str) and ct.family(value) == family:
+                found[family] = value
         return found
 
     def read(self, host, port, key=None):
@@ -220,10 +222,7 @@ def _over(host, client):
     if family != "hostname":
         return family
     sock = getattr(getattr(client, "connection", None), "_sock", None)
-    try:
-        return {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}.get(sock.family)
-    except AttributeError:
-        return None
+    return _FAMILY_OF.get(getattr(sock, "family", None))
 
 
 def entry_points(host, port, tls=False, resolve=socket.getaddrinfo):
@@ -242,10 +241,15 @@ def entry_points(host, port, tls=False, resolve=socket.getaddrinfo):
         return [(None, host)]
     found = []
     for info in infos:
-        family = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}.get(info[0])
+        family = _FAMILY_OF.get(info[0])
         if family and family not in [f for f, _a in found]:
             found.append((family, info[4][0].split("%", 1)[0]))
     return found or [(None, host)]
+
+
+def entry_key(family, address, port):
+    """The Probe key of a way in (apart from the nodes' own keys, so a node reached both ways keeps each)."""
+    return ("entry", family, ct.where(address, port))
 
 
 def observe(probe, entries, port, all_nodes):
@@ -260,7 +264,7 @@ def observe(probe, entries, port, all_nodes):
     views, unreachable, first_error = [], [], None
     for family, address in entries:
         try:
-            views.append(probe.read(address, port, key=("entry", family, ct.where(address, port))))
+            views.append(probe.read(address, port, key=entry_key(family, address, port)))
         except ProbeError as exc:
             if exc.kind in ("auth", "not_cluster", "tls") or len(entries) == 1:
                 raise
@@ -321,7 +325,7 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None, resol
     if len(entries) == 1:
         # One way in: ask the node where it sends clients of each family, and read the other family's view there.
         family, address = entries[0]
-        key = ("entry", family, ct.where(address, port))
+        key = entry_key(family, address, port)
         announced = probe.announced_per_family(address, port, key=key)
         if family is None and key in probe.clients:
             family = _over(address, probe.clients[key]["client"])

@@ -25,6 +25,7 @@ clients that connect over that family get. No wait can change what the other fam
 import ipaddress
 
 FAMILIES = ("ipv4", "ipv6")
+OTHER = {"ipv4": "ipv6", "ipv6": "ipv4"}
 
 from ansible_collections.dualstack.redis.plugins.module_utils._text import is_digits
 
@@ -159,10 +160,11 @@ def summarize(nodes, wanted):
     return dict(families=families, converged=bool(nodes) and not others, others=others)
 
 
-def merge(views, wanted):
+def merge(views, wanted, only_over=None):
     """Views -> one node dict per node ID, as the node announces itself (or as the first view reports it,
     when it did not answer), with ``family`` (``mixed`` when views disagree), ``endpoint_type``,
-    ``reported`` (what each view said about it) and ``converged`` (every view reports it on ``wanted``).
+    ``reported`` (what each view said about it) and ``converged`` (every view reports it on ``wanted``; with
+    ``only_over``, every view read over that family, and at least one).
     Masters first, then by port."""
     merged = {}
     for view in views:
@@ -179,7 +181,8 @@ def merge(views, wanted):
         node["family"] = families[0] if len(families) == 1 else "mixed"
         node["endpoint_type"] = "hostname" if node["endpoint"] and family(node["endpoint"]) == "hostname" else "ip"
         node["reported"] = entry["reports"]
-        node["converged"] = all(report["family"] == wanted for report in entry["reports"])
+        counted = [r for r in entry["reports"] if r["over"] == only_over] if only_over else entry["reports"]
+        node["converged"] = bool(counted) and all(report["family"] == wanted for report in counted)
         nodes.append(node)
     return sorted(nodes, key=lambda n: (n["role"] != "master", n["port"], n["id"] or ""))
 
@@ -205,23 +208,20 @@ def state(views, unreachable, wanted, announced=None):
     what cluster_ip_discovery returns about the poll. ``announced``: {family: address} the given node says it
     announces to each family's clients (Valkey 8's settings; empty when unknown)."""
     announced = announced or {}
-    nodes = merge(views, wanted)
-    families = sorted({report["family"] for node in nodes for report in node["reported"]})
     split = per_family(views)
+    # Split: judged by what clients that connect over the wanted family get.
+    nodes = merge(views, wanted, only_over=wanted if split else None)
+    families = sorted({report["family"] for node in nodes for report in node["reported"]})
     over_wanted = [view for view in views if view.get("over") == wanted]
     blocking = [entry for entry in unreachable if not entry.get("entry")]
     if split:
-        # Judged by what clients that connect over the wanted family get.
         blocking = [entry for entry in blocking if entry.get("over") in (wanted, None)]
-        for node in nodes:
-            mine = [report for report in node["reported"] if report.get("over") == wanted]
-            node["converged"] = bool(mine) and all(report["family"] == wanted for report in mine)
     clients_get = {}
     for over in FAMILIES:
         got = sorted({node["family"] for view in views if view.get("over") == over for node in view["nodes"]})
         if got:
             clients_get[over] = got
-    other = "ipv6" if wanted == "ipv4" else "ipv4"
+    other = OTHER[wanted]
     cannot = None
     if not over_wanted and (split or announced.get(wanted)):
         reason = ("the cluster answers each family with its own addresses (clients that connect over %s get %s)"
@@ -252,7 +252,7 @@ def state(views, unreachable, wanted, announced=None):
 
 def other_clients(result, wanted):
     """What clients of the family other than ``wanted`` get, as text (``ipv4``, or ``not read``)."""
-    other = "ipv6" if wanted == "ipv4" else "ipv4"
+    other = OTHER[wanted]
     got = result["clients_get"].get(other)
     return "%s over %s" % (", ".join(got), other) if got else "not read over %s" % other
 

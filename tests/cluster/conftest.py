@@ -91,9 +91,8 @@ def on_ipv4(cluster):
     for port in cluster.ports:
         cluster.announce(port, "", setting="cluster-announce-hostname")
         cluster.announce(port, "ip", setting="cluster-preferred-endpoint-type")
-        if cluster.engine == "valkey":  # no per-family answers unless a test sets them
-            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
-            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+    if cluster.engine == "valkey":  # no per-family answers unless a test sets them
+        cluster.clear_per_family()
     cluster.switch("ipv4")
     wait_for(lambda: cluster.settled("ipv4"), 15, "every node to see every node on 127.0.0.1")
     return cluster

@@ -233,6 +233,12 @@ class RedisCluster:
             self.announce(port, ADDRESS["ipv4"], setting="cluster-announce-client-ipv4")
             self.announce(port, ADDRESS["ipv6"], setting="cluster-announce-client-ipv6")
 
+    def clear_per_family(self, ports=None):
+        """Valkey: back to answering every client alike (the per-family settings empty)."""
+        for port in ports or self.ports:
+            self.announce(port, "", setting="cluster-announce-client-ipv4")
+            self.announce(port, "", setting="cluster-announce-client-ipv6")
+
     def announced_over(self, via_port, family):
         """{port: ip} as the node on ``via_port`` answers a client connected over ``family`` (CLUSTER SLOTS)."""
         with self.client(via_port, address=ADDRESS[family]) as client:

@@ -92,9 +92,7 @@ def test_on_a_per_family_valkey_each_client_stays_on_the_family_it_came_over(clu
                              for f, a in (("ipv4", "127.0.0.1"), ("ipv6", "::1"))), 15, "per-family answers from every node")
         seen = probe(kind, address, cluster.ports[0], "--cluster")
     finally:
-        for port in cluster.ports:
-            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
-            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+        cluster.clear_per_family()
     assert sorted(entry["port"] for entry in seen) == sorted(cluster.ports)
     for entry in seen:
         assert entry["name"] == "probe-" + kind

@@ -244,9 +244,7 @@ def per_family(on_ipv4):
                          and set(cluster.announced_over(p, "ipv4").values()) == {"127.0.0.1"} for p in cluster.ports),
              15, "every node to answer each family with its own addresses")
     yield cluster
-    for port in cluster.ports:
-        cluster.announce(port, "", setting="cluster-announce-client-ipv4")
-        cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+    cluster.clear_per_family()
 
 
 @pytest.mark.parametrize("engine", ["valkey"], indirect=True)

@@ -186,9 +186,7 @@ def test_a_self_managed_valkey_answering_per_family_is_reported_so(on_ipv4, tmp_
             ip_discovery_port=cluster.ports[0], ip_discovery_interval=1, ip_discovery_timeout=60)})
         rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
     finally:
-        for port in cluster.ports:
-            cluster.announce(port, "", setting="cluster-announce-client-ipv4")
-            cluster.announce(port, "", setting="cluster-announce-client-ipv6")
+        cluster.clear_per_family()
     assert rc == 0, err
     waited = tasks["Wait until every node reports ipv6"]["self-managed"]
     assert waited["converged"] and waited["per_family"] and waited["polls"] == 1
