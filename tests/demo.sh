@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # `make demo`: the whole collection on the built-in lab, with a before/after view of each job.
 # The lab (molecule scenario full_lab): a three-node Redis Enterprise stand-in cluster, a Linux client (real
-# glibc), a Windows client (netsh stand-in), and a real Redis Cluster on the host's loopback behind a stand-in
-# of the ElastiCache API. The jobs: internal addresses of every node (one at a time), external addresses,
-# the client preference, and the IP discovery switch with the wait for every node. Ends with a summary table
+# glibc, real redis-py and ioredis), a Windows client (netsh stand-in), and a real Valkey cluster on the host (on
+# the lab network's gateway) behind a stand-in of the ElastiCache API. The jobs: internal addresses of every node
+# (one at a time), external addresses, the client preference, and the IP discovery switch with the wait for every
+# node; the Linux client's real clients connect before and after the last two. Ends with a summary table
 # and tears the lab down; KEEP_LAB=1 leaves it up to explore (podman ps; podman exec -it re1 bash), and
 # `molecule cleanup -s full_lab && molecule destroy -s full_lab` removes it later.
 set -euo pipefail

@@ -2,12 +2,14 @@
 TLS, the builds tests/lab/lab.sh valkey fetched) processes, started by pid.
 
 Every node listens on 127.0.0.1 and ::1 on a free port (and its bus port, +10000), announces one of the
-two with ``cluster-announce-ip``, and keeps its state in a temporary directory. ``stop()`` kills exactly
+two with ``cluster-announce-ip``, and keeps its state in a temporary directory. ``addresses`` (``--announce-ipv4``,
+``--announce-ipv6``) replaces the loopback address announced for a family with another address of this host (the
+demo's: the lab network's gateway, which its containers reach); the nodes then listen on it too. ``stop()`` kills exactly
 the processes this object started; every wait here is bounded.
 
 Also usable from the command line, for the demo and by hand:
     python tests/cluster/redis_cluster.py start DIR [--engine redis|valkey] [--masters 3] [--replicas 0] [--password PW]
-                                                                                             (prints JSON)
+                                                [--announce-ipv4 ADDR] [--announce-ipv6 ADDR]  (prints JSON)
     python tests/cluster/redis_cluster.py switch DIR ipv6 [--gap 1.0]
     python tests/cluster/redis_cluster.py stop DIR
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import ipaddress
 import json
 import os
 import shutil
@@ -107,7 +110,12 @@ def wait_for(predicate, timeout, what, step=0.05):
 class RedisCluster:
     """``masters`` masters with ``replicas`` replicas each, all announcing ``family`` at first."""
 
-    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None, tls=False, engine="redis"):
+    def __init__(self, workdir=None, masters=3, replicas=0, family="ipv4", password=None, tls=False, engine="redis",
+                 addresses=None):
+        self.addresses = dict(ADDRESS, **(addresses or {}))  # family -> the address announced for it
+        for name, address in self.addresses.items():
+            if ipaddress.ip_address(address).version != int(name[-1]):
+                raise ValueError("%s is not an %s address" % (address, name))
         self.workdir = workdir or tempfile.mkdtemp(prefix="dualstack-cluster-")
         self.masters, self.replicas, self.family, self.password = masters, replicas, family, password
         self.tls = tls  # TLS only, clients and cluster bus, with a CA of its own (self.ca)
@@ -138,11 +146,12 @@ class RedisCluster:
     def _spawn(self, port):
         directory = os.path.join(self.workdir, str(port))
         os.makedirs(directory, exist_ok=True)
-        argv = [self.server, "--port", str(port), "--bind", "127.0.0.1", "::1", "--dir", directory,
-                "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
-                "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--cluster-announce-ip", ADDRESS[self.family],
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
-                "--logfile", os.path.join(directory, "redis.log")]
+        bind = ["127.0.0.1", "::1"] + sorted(set(self.addresses.values()) - set(ADDRESS.values()))
+        argv = [self.server, "--port", str(port), "--bind"] + bind
+        argv += ["--dir", directory, "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                 "--cluster-node-timeout", str(NODE_TIMEOUT_MS), "--cluster-announce-ip", self.addresses[self.family],
+                 "--save", "", "--appendonly", "no", "--daemonize", "no", "--protected-mode", "no",
+                 "--logfile", os.path.join(directory, "redis.log")]
         if self.password:
             argv += ["--requirepass", self.password, "--masterauth", self.password]
         if self.tls:
@@ -191,14 +200,14 @@ class RedisCluster:
 
     def describe(self):
         return dict(workdir=self.workdir, ports=self.ports, pids=self.pids, password=self.password,
-                    masters=self.masters, replicas=self.replicas, engine=self.engine)
+                    masters=self.masters, replicas=self.replicas, engine=self.engine, addresses=self.addresses)
 
     @classmethod
     def load(cls, workdir):
         with open(os.path.join(workdir, "cluster.json"), encoding="utf-8") as handle:
             data = json.load(handle)
         cluster = cls(workdir=workdir, masters=data["masters"], replicas=data["replicas"], password=data["password"],
-                      engine=data.get("engine", "redis"))
+                      engine=data.get("engine", "redis"), addresses=data.get("addresses"))
         cluster.ports, cluster.pids = data["ports"], data["pids"]
         return cluster
 
@@ -228,10 +237,10 @@ class RedisCluster:
             return False
 
     def announce_per_family(self, ports=None):
-        """Valkey 8+: each node gives clients that came over IPv4 127.0.0.1 and those over IPv6 ::1."""
+        """Valkey 8+: each node gives clients that came over IPv4 its IPv4 address and those over IPv6 its IPv6 one."""
         for port in ports or self.ports:
-            self.announce(port, ADDRESS["ipv4"], setting="cluster-announce-client-ipv4")
-            self.announce(port, ADDRESS["ipv6"], setting="cluster-announce-client-ipv6")
+            self.announce(port, self.addresses["ipv4"], setting="cluster-announce-client-ipv4")
+            self.announce(port, self.addresses["ipv6"], setting="cluster-announce-client-ipv6")
 
     def clear_per_family(self, ports=None):
         """Valkey: back to answering every client alike (the per-family settings empty)."""
@@ -255,7 +264,7 @@ class RedisCluster:
         for index, port in enumerate(ports or self.ports):
             if index and gap:
                 time.sleep(gap)
-            self.announce(port, ADDRESS[family])
+            self.announce(port, self.addresses[family])
             last = time.time()
         return last
 
@@ -274,7 +283,7 @@ class RedisCluster:
 
     def settled(self, family):
         """True once every node sees every node announce ``family``."""
-        want = ADDRESS[family]
+        want = self.addresses[family]
         return all(set(self.announced(port).values()) == {want} for port in self.ports)
 
     def connections_received(self):
@@ -327,6 +336,8 @@ def main(argv=None):
     start.add_argument("--family", choices=sorted(ADDRESS), default="ipv4")
     start.add_argument("--password")
     start.add_argument("--engine", choices=sorted(ENGINES), default="redis")
+    start.add_argument("--announce-ipv4", default=ADDRESS["ipv4"], help="the IPv4 address to announce (default 127.0.0.1)")
+    start.add_argument("--announce-ipv6", default=ADDRESS["ipv6"], help="the IPv6 address to announce (default ::1)")
     switch = sub.add_parser("switch")
     switch.add_argument("workdir")
     switch.add_argument("family", choices=sorted(ADDRESS))
@@ -336,7 +347,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.cmd == "start":
         cluster = RedisCluster(workdir=args.workdir, masters=args.masters, replicas=args.replicas, family=args.family,
-                               password=args.password, engine=args.engine).start()
+                               password=args.password, engine=args.engine,
+                               addresses=dict(ipv4=args.announce_ipv4, ipv6=args.announce_ipv6)).start()
         print(json.dumps(cluster.describe()))
     elif args.cmd == "switch":
         RedisCluster.load(args.workdir).switch(args.family, gap=args.gap)

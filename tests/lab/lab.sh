@@ -19,6 +19,7 @@
 #                                      (never installed system-wide); prints their directories
 #   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
 #                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK
+#   tests/lab/lab.sh ioredis           only Node.js and ioredis (make demo: its client container mounts them)
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh nettools          Debian's ifupdown, netplan.io and NetworkManager as offline oracles for
 #                                      tests/netns: extracted (never installed, so no daemon starts) into a cache
@@ -108,7 +109,7 @@ VALKEY_DEPS=(
     "/usr/lib/x86_64-linux-gnu/libatomic.so.1|libatomic1|the Valkey TLS build (Debian's)"
 )
 CLIENT_DEPS=(
-    "node|nodejs|the real Node.js client (ioredis) in tests/cluster"
+    "node|nodejs|the real Node.js client (ioredis) in tests/cluster; ioredis for the lab's client containers"
 )
 # Where tests/lab/npm_fetch.py puts ioredis and what it needs (NODE_PATH=$IOREDIS_DIR/node_modules).
 IOREDIS_DIR=${IOREDIS_DIR:-/var/cache/dualstack-lab/ioredis}
@@ -415,12 +416,16 @@ ioredis_ready() {  # every package of the lock file fetched, with the integrity 
     done <"$LAB_DIR/clients/ioredis.lock"
 }
 
-cmd_clients() {
+cmd_ioredis() {  # Node.js and the pinned ioredis (the demo's containers mount it; they have Debian's Node.js)
     install_deps "${CLIENT_DEPS[@]}"
     if ! ioredis_ready; then
         python3 "$LAB_DIR/npm_fetch.py" "$LAB_DIR/clients/ioredis.lock" "$IOREDIS_DIR" \
             || die "fetching ioredis from the npm registry failed (above); nothing else was changed"
     fi
+}
+
+cmd_clients() {
+    cmd_ioredis
     cmd_jdk
     say "real clients: Node.js $(node --version), ioredis in $IOREDIS_DIR/node_modules"
 }
@@ -656,10 +661,11 @@ case "${1:-}" in
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
     clients) cmd_clients ;;
+    ioredis) cmd_ioredis ;;
     valkey) cmd_valkey ;;
     netns) cmd_netns ;;
     nettools) cmd_nettools ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
-    *) sed -n '2,26p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    *) awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "${BASH_SOURCE[0]}"; exit 2 ;;
 esac

@@ -2,7 +2,8 @@
 
 ``ElastiCacheStandIn(directory, ports, groups, gap=0.5)``: ``ports`` are the Redis Cluster ports a Modify
 propagates to (a dummy list where no test makes it propagate), ``groups`` the ``--group`` specs
-(``ID:NETWORK_TYPE:IP_DISCOVERY[:ENGINE[:VERSION]]``). ``.url`` is its endpoint, ``.calls(action)`` the calls it
+(``ID:NETWORK_TYPE:IP_DISCOVERY[:ENGINE[:VERSION]]``), ``announce`` ({family: address}) the addresses a Modify makes
+the nodes announce where they are not 127.0.0.1 and ::1. ``.url`` is its endpoint, ``.calls(action)`` the calls it
 received, ``.group(id)`` a replication group's state, ``.stop()`` ends it (TERM, then KILL). Every wait is bounded.
 """
 
@@ -17,12 +18,14 @@ STANDIN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "standi
 
 
 class ElastiCacheStandIn:
-    def __init__(self, directory, ports, groups, gap=0.5):
+    def __init__(self, directory, ports, groups, gap=0.5, announce=None):
         self.directory = str(directory)
         os.makedirs(self.directory, exist_ok=True)
         argv = [sys.executable, STANDIN, "--state", self.directory, "--cluster", json.dumps(list(ports)), "--gap", str(gap)]
         for group in groups:
             argv += ["--group", group]
+        for family, address in sorted((announce or {}).items()):
+            argv += ["--announce-" + family, address]
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         port_file = os.path.join(self.directory, "port")
         deadline = time.monotonic() + 20

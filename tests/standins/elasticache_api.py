@@ -10,7 +10,8 @@ What it reproduces (from the ElastiCache API reference and the AWS documentation
   ``Status``/``CacheClusterStatus``, ``ConfigurationEndpoint`` and ``ReplicationGroupId`` on member clusters.
 - IP discovery taking time to propagate: a Modify of ``IpDiscovery`` with ApplyImmediately answers at once
   with status ``modifying``; then, in the background, each node of the Redis Cluster behind the group
-  switches the address it announces (CONFIG SET cluster-announce-ip 127.0.0.1 or ::1), ``--gap`` seconds
+  switches the address it announces (CONFIG SET cluster-announce-ip 127.0.0.1 or ::1, or the addresses
+  ``--announce-ipv4``/``--announce-ipv6`` give, as the cluster's nodes were started with), ``--gap`` seconds
   apart, and the group returns to ``available`` with the new value. A Modify in any other status fails with
   InvalidReplicationGroupState. ApplyImmediately=false records nothing (the change would wait for the
   maintenance window, which never comes here).
@@ -45,6 +46,7 @@ endpoints), replica nodes (one member cluster per node given), and real propagat
 
 Run: python elasticache_api.py --state DIR --cluster PORTS_JSON --group ID:NETWORK_TYPE:IP_DISCOVERY[:ENGINE[:VERSION]]
      [--cache-cluster ID:NETWORK_TYPE:IP_DISCOVERY[:GROUP[:ENGINE[:VERSION]]]] [--gap 1.0] [--password PW]
+     [--announce-ipv4 127.0.0.1] [--announce-ipv6 ::1]
 ENGINE defaults to valkey and VERSION to 8.0 (a group's explicit member: the group's); leave GROUP empty for a
 cache cluster of its own with an engine (``sessions:dual_stack:ipv4::memcached:1.6.22``). A --cache-cluster whose
 GROUP is a --group is added to that group's members.
@@ -81,8 +83,9 @@ class Fault(Exception):
 class State:
     """The resources, guarded by one lock; every change is written to DIR/state.json."""
 
-    def __init__(self, directory, ports, password, gap):
+    def __init__(self, directory, ports, password, gap, announce=None):
         self.directory, self.ports, self.password, self.gap = directory, ports, password, gap
+        self.announce = dict(ANNOUNCE, **(announce or {}))  # family -> the address the nodes announce for it
         self.lock = threading.Lock()
         self.groups, self.clusters = {}, {}
 
@@ -102,7 +105,7 @@ class State:
             if index:
                 time.sleep(self.gap)
             with redis.Redis(host="127.0.0.1", port=port, password=self.password, socket_timeout=5) as client:
-                client.config_set("cluster-announce-ip", ANNOUNCE[family])
+                client.config_set("cluster-announce-ip", self.announce[family])
         time.sleep(self.gap)
         with self.lock:
             table = self.groups if kind == "group" else self.clusters
@@ -241,10 +244,12 @@ def main(argv=None):
     parser.add_argument("--cache-cluster", action="append", default=[])
     parser.add_argument("--gap", type=float, default=1.0)
     parser.add_argument("--password")
+    parser.add_argument("--announce-ipv4", default=ANNOUNCE["ipv4"])
+    parser.add_argument("--announce-ipv6", default=ANNOUNCE["ipv6"])
     args = parser.parse_args(argv)
     os.makedirs(args.state, exist_ok=True)
     ports = json.loads(args.cluster)
-    state = State(args.state, ports, args.password, args.gap)
+    state = State(args.state, ports, args.password, args.gap, dict(ipv4=args.announce_ipv4, ipv6=args.announce_ipv6))
     for spec in args.group:
         group_id, network_type, ip_discovery, engine, version = _fields(spec, 3, 2)
         engine, version = engine or DEFAULT_ENGINE[0], version or DEFAULT_ENGINE[1]
