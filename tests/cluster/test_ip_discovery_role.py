@@ -18,9 +18,9 @@ import yaml
 
 import elasticache_standin
 from collection_tree import ROOT
-from conftest import TREE
+from conftest import TREE, _cluster
 from module_runs import json_callback_env
-from redis_cluster import RedisCluster, wait_for
+from redis_cluster import wait_for
 
 PLAYBOOK = os.path.join(ROOT, "playbooks", "ip_discovery.yml")
 
@@ -93,23 +93,17 @@ def test_switches_elasticache_then_waits_for_every_node(standin, on_ipv4, tmp_pa
     assert stats["orders"]["changed"] == 1 and stats["orders"]["failures"] == 0
 
 
-def test_nodes_announcing_another_address_than_loopback(tmp_path):
+def test_nodes_announcing_another_address_than_loopback(request, tmp_path):
     # The demo's cluster (molecule/full_lab) announces the lab network's gateway, which its containers reach, not
     # loopback: the stand-in switches it to the address the nodes were started with, and the role waits for that.
-    cluster = RedisCluster(str(tmp_path / "cluster"), family="ipv6", engine="valkey",
-                           addresses={"ipv4": "127.0.0.2"}).start()
-    ec = None
-    try:
-        ec = ElastiCacheStandIn(str(tmp_path / "elasticache"), cluster, ["orders:dual_stack:ipv6"])
-        rc, tasks, _stats, err = playbook(write_inventory(tmp_path, {"orders": orders(ec)}), "-e", "ip_discovery_family=ipv4")
-        assert rc == 0, err
-        waited = tasks["Wait until every node reports ipv4"]["orders"]
-        assert waited["converged"] and {node["ip"] for node in waited["nodes"]} == {"127.0.0.2"}, waited
-        assert cluster.settled("ipv4") and set(cluster.announced(cluster.ports[0]).values()) == {"127.0.0.2"}
-    finally:
-        if ec:
-            ec.stop()
-        cluster.stop()
+    cluster = _cluster(request, family="ipv6", engine="valkey", addresses={"ipv4": "127.0.0.2"})
+    ec = ElastiCacheStandIn(str(tmp_path / "elasticache"), cluster, ["orders:dual_stack:ipv6"])
+    request.addfinalizer(ec.stop)
+    rc, tasks, _stats, err = playbook(write_inventory(tmp_path, {"orders": orders(ec)}), "-e", "ip_discovery_family=ipv4")
+    assert rc == 0, err
+    waited = tasks["Wait until every node reports ipv4"]["orders"]
+    assert waited["converged"] and {node["ip"] for node in waited["nodes"]} == {"127.0.0.2"}, waited
+    assert cluster.settled("ipv4") and set(cluster.announced(cluster.ports[0]).values()) == {"127.0.0.2"}
 
 
 def test_second_run_changes_nothing(standin, on_ipv4, tmp_path):
