@@ -40,9 +40,22 @@ run_stage() {  # name counter command...: the counter turns the log and exit cod
     record "$name" "$passed" "$failed" $(( $(date +%s) - start ))
     if [ "$rc" -ne 0 ]; then
         # One write, so the other lane's lines do not land in the middle.
-        printf '    FAILED %s (exit %s); last lines of %s:\n%s\n' "$name" "$rc" "${log#"$top"/}" \
-            "$(tail -n 40 "$log" | sed 's/^/    | /')"
+        # What failed first (a molecule scenario's tail is its teardown), then the last lines.
+        printf '    FAILED %s (exit %s); first failures in %s:\n%s\n    last lines:\n%s\n' "$name" "$rc" \
+            "${log#"$top"/}" "$(first_failures "$log" | sed 's/^/    | /')" \
+            "$(tail -n 40 "$log" | cut -c 1-400 | sed 's/^/    | /')"
     fi
+}
+
+first_failures() {  # log: the first 6 failures (not those Ansible then ignored): 4 lines before each, up to 12 after
+    awk -v pat='^(fatal|failed): |FAILED!|^(ERROR|CRITICAL) |^E +|Traceback|^FAILED | [1-9][0-9]* failed[ ,]' '
+        function show(   i) { for (i = NR - 5; i < NR - 1; i++) if (i > 0 && i > last) print i "-" buf[i % 5]; if (NR - 1 > last) print (NR - 1) ":" held; last = NR - 1; n++; after = 12 }
+        held != "" { if ($0 !~ /^\.\.\.ignoring/) show(); held = "" }
+        after > 0 && NR > last { if ($0 == "") after = 0; else { print NR "-" $0; last = NR; after-- } }
+        n >= 6 && after == 0 { exit }
+        { buf[NR % 5] = $0 }
+        $0 ~ pat && $0 !~ /glob failed\.|FAILED - RETRYING/ { held = $0 }
+        END { if (held != "" && n < 6) { NR++; show() } }' "$1" | cut -c 1-600
 }
 
 count_one() { [ "$2" -eq 0 ] && echo "1 0" || echo "0 1"; }
