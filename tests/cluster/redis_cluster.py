@@ -296,13 +296,17 @@ class RedisCluster:
 
 
 @contextlib.contextmanager
-def plain_server(workdir, engine="redis"):
-    """A redis-server (or valkey-server) without cluster mode on a free loopback port, for the duration of the block."""
+def plain_server(workdir, engine="redis", bind=("127.0.0.1",)):
+    """A redis-server (or valkey-server) without cluster mode on a free loopback port, for the duration of the block.
+
+    ``bind``: the addresses it listens on (the first one is where it is checked).
+    """
     port = free_ports(1)[0]
-    proc = subprocess.Popen([binaries(engine)[0], "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", workdir], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    argv = [binaries(engine)[0], "--port", str(port), "--bind"] + list(bind)
+    argv += ["--save", "", "--appendonly", "no", "--dir", workdir]
+    proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for(lambda: pings(redis.Redis(port=port, socket_timeout=2)), 10, "a plain redis-server on port %d" % port)
+        wait_for(lambda: pings(redis.Redis(host=bind[0], port=port, socket_timeout=2)), 10, "a plain redis-server on port %d" % port)
         yield port
     finally:
         proc.terminate()

@@ -18,7 +18,8 @@
 #                                      and hash-checked in tests/lab/valkey/pins.txt, into $DUALSTACK_REDIS_CACHE/valkey
 #                                      (never installed system-wide); prints their directories
 #   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
-#                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK
+#                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK,
+#                                      Netty and Go with a C compiler (apt, the clients' own resolvers)
 #   tests/lab/lab.sh ioredis           only Node.js and ioredis (make demo: its client container mounts them)
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh nettools          Debian's ifupdown, netplan.io and NetworkManager as offline oracles for
@@ -111,8 +112,21 @@ VALKEY_DEPS=(
 CLIENT_DEPS=(
     "node|nodejs|the real Node.js client (ioredis) in tests/cluster; ioredis for the lab's client containers"
 )
+# The clients' own resolvers in tests/cluster/test_client_resolvers.py: Netty's DNS resolver (what Lettuce uses) and
+# Go built with each resolver (cgo needs a C compiler); each probe runs in its own mount namespace.
+RESOLVER_DEPS=(
+    "/usr/share/java/netty-resolver-dns.jar|libnetty-java|Netty 4.1's DnsNameResolver, the JVM probe's --resolver netty"
+    "go|golang-go|the Go probe, built with the pure-Go and the cgo resolver"
+    "gcc|gcc|cgo: the Go probe's cgo build"
+    "/usr/include/netdb.h|libc6-dev|cgo: glibc's headers for the Go probe's cgo build"
+    "unshare|util-linux|a private mount namespace per probe (its own /etc/hosts and gai.conf)"
+    "mount|mount|the overlay on /etc in that namespace"
+)
 # Where tests/lab/npm_fetch.py puts ioredis and what it needs (NODE_PATH=$IOREDIS_DIR/node_modules).
 IOREDIS_DIR=${IOREDIS_DIR:-/var/cache/dualstack-lab/ioredis}
+# ioredis 5.8.1 (family 4 by default), beside it, for tests/cluster/test_client_resolvers.py only.
+IOREDIS_OLD_LOCK=$LAB_DIR/clients/ioredis-5.8.1.lock
+IOREDIS_OLD_DIR=$IOREDIS_DIR-5.8.1
 TOOLCHAIN_DEPS=(
     "shellcheck|shellcheck|ansible-test sanity (shellcheck test)"
     "git|git|ansible-test sanity, tests/sanity/run.sh"
@@ -408,12 +422,12 @@ cmd_valkey() {
     valkey_ready || die "a Valkey build in $(valkey_cache) does not start (ldd its valkey-server)"
 }
 
-ioredis_ready() {  # every package of the lock file fetched, with the integrity the lock names
-    local name integrity
+ioredis_ready() {  # [LOCK DIR]: every package of the lock file fetched into DIR, with the integrity the lock names
+    local lock=${1:-$LAB_DIR/clients/ioredis.lock} dir=${2:-$IOREDIS_DIR} name integrity
     while read -r name _ integrity; do
         case $name in ''|'#'*) continue ;; esac
-        [ "$(cat "$IOREDIS_DIR/node_modules/$name/.integrity" 2>/dev/null)" = "$integrity" ] || return 1
-    done <"$LAB_DIR/clients/ioredis.lock"
+        [ "$(cat "$dir/node_modules/$name/.integrity" 2>/dev/null)" = "$integrity" ] || return 1
+    done <"$lock"
 }
 
 cmd_ioredis() {  # Node.js and the pinned ioredis (the demo's containers mount it; they have Debian's Node.js)
@@ -426,7 +440,12 @@ cmd_ioredis() {  # Node.js and the pinned ioredis (the demo's containers mount i
 
 cmd_clients() {
     cmd_ioredis
+    if ! ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then
+        python3 "$LAB_DIR/npm_fetch.py" "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR" \
+            || die "fetching ioredis 5.8.1 from the npm registry failed (above); nothing else was changed"
+    fi
     cmd_jdk
+    install_deps "${RESOLVER_DEPS[@]}"
     say "real clients: Node.js $(node --version), ioredis in $IOREDIS_DIR/node_modules"
 }
 
@@ -632,6 +651,9 @@ cmd_doctor() {
     doctor_table 'real clients (tests/cluster):' "${CLIENT_DEPS[@]}" || bad=1
     if ioredis_ready; then printf '  ok       %-48s %s\n' "ioredis" "$IOREDIS_DIR/node_modules"
     else printf '  MISSING  %-48s %s\n' "ioredis" "pinned in tests/lab/clients/ioredis.lock (tests/lab/lab.sh clients)"; bad=1; fi
+    if ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then printf '  ok       %-48s %s\n' "ioredis 5.8.1" "$IOREDIS_OLD_DIR/node_modules"
+    else printf '  MISSING  %-48s %s\n' "ioredis 5.8.1" "pinned in tests/lab/clients/ioredis-5.8.1.lock (tests/lab/lab.sh clients)"; bad=1; fi
+    doctor_table "the clients' own resolvers (tests/cluster):" "${RESOLVER_DEPS[@]}" || bad=1
     printf 'JDK for the JVM checks:\n'
     if v=$(find_jdk); then printf '  ok       %s\n' "$v"; else printf '  MISSING  OpenJDK 17 with jdk.compiler (apt-get install openjdk-17-jdk-headless)\n'; bad=1; fi
     printf 'Pythons for managed-host tests (make matrix: sanity compile and host-side modules):\n'

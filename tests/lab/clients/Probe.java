@@ -1,8 +1,18 @@
-// A JVM client on the JDK's own sockets: connects to HOST PORT the way Java Redis clients do (the first address
-// InetAddress.getAllByName gives, which java.net.preferIPv6Addresses decides) and prints, as JSON, what each
-// server saw.
+// A JVM client on the JDK's own sockets: connects to HOST PORT the way Java Redis clients do and prints, as JSON,
+// what each server saw.
 //
-//   java Probe.java HOST PORT [--cluster] [--ca CA_FILE] [--name CLIENT_NAME] [--password P]
+//   java [-cp /usr/share/java/netty-all.jar] Probe.java HOST PORT [--cluster] [--ca CA_FILE] [--name CLIENT_NAME]
+//        [--password P] [--resolver jdk|shuffle|netty] [--repeat N]
+//
+// --repeat N (without --cluster) connects N times, each a connection of its own, one entry each.
+// --resolver picks how a name becomes the address connected to:
+//   jdk (default): the first address InetAddress.getAllByName gives, which java.net.preferIPv6Addresses decides
+//     (Jedis up to 4.0, Lettuce without netty-resolver-dns);
+//   shuffle: every address getAllByName gives, shuffled, then the first that connects (Jedis 4.1.0 and later,
+//     DefaultJedisSocketFactory: the family is random per connection);
+//   netty: Netty's own DNS resolver (io.netty.resolver.dns.DnsNameResolver, which reads /etc/hosts and
+//     resolv.conf itself, never glibc), one address (Lettuce with netty-resolver-dns, always from 6.7.0). Netty
+//     must be on the class path (Debian's libnetty-java); it is loaded by name, so the other modes do not need it.
 //
 // With --cluster it reads CLUSTER SLOTS and connects to every master's announced endpoint (a hostname is resolved
 // by the JVM). With --ca, TLS with that CA and host name verification. One entry per node: endpoint, port, and the
@@ -21,9 +31,13 @@ import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -34,17 +48,28 @@ public class Probe {
     static SSLContext tls;
     static String name = "probe-jvm";
     static String password;
+    static String resolver = "jdk";
+    static Object nettyGroup;
+    static Object nettyResolver;
 
     public static void main(String[] args) {
         try {
             List<String> rest = new ArrayList<>();
             boolean cluster = false;
+            int repeat = 1;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--cluster": cluster = true; break;
                     case "--ca": tls = context(args[++i]); break;
                     case "--name": name = args[++i]; break;
+                    case "--repeat": repeat = Integer.parseInt(args[++i]); break;
                     case "--password": password = args[++i]; break;
+                    case "--resolver":
+                        resolver = args[++i];
+                        if (!Arrays.asList("jdk", "shuffle", "netty").contains(resolver)) {
+                            throw new IllegalArgumentException("--resolver is jdk, shuffle or netty, not " + resolver);
+                        }
+                        break;
                     default: rest.add(args[i]);
                 }
             }
@@ -62,7 +87,7 @@ public class Probe {
                     }
                 }
             } else {
-                endpoints.add(new Object[] {host, port});
+                for (int i = 0; i < repeat; i++) endpoints.add(new Object[] {host, port});
             }
             StringBuilder out = new StringBuilder("[");
             for (Object[] endpoint : endpoints) {
@@ -74,7 +99,15 @@ public class Probe {
                 }
             }
             System.out.println(out.append("]"));
+            if (nettyGroup != null) {
+                nettyGroup.getClass().getMethod("shutdownGracefully", long.class, long.class, TimeUnit.class)
+                    .invoke(nettyGroup, 0L, 1L, TimeUnit.SECONDS);
+            }
+            System.exit(0);
         } catch (Exception e) {
+            if (e instanceof java.lang.reflect.InvocationTargetException && e.getCause() instanceof Exception) {
+                e = (Exception) e.getCause();
+            }
             System.err.println("probe_jvm: " + e.getClass().getSimpleName() + ": " + e.getMessage());
             System.exit(1);
         }
@@ -102,15 +135,56 @@ public class Probe {
         return map;
     }
 
+    // The address the chosen resolver gives for host, connected to (shuffle: the first of them that connects).
+    static Socket connect(String host, int port) throws Exception {
+        List<InetAddress> candidates;
+        switch (resolver) {
+            case "netty": candidates = List.of(nettyResolve(host)); break;
+            case "shuffle":
+                candidates = new ArrayList<>(Arrays.asList(InetAddress.getAllByName(host)));
+                if (candidates.size() > 1) Collections.shuffle(candidates);
+                break;
+            default: candidates = List.of(InetAddress.getAllByName(host)[0]);
+        }
+        IOException last = null;
+        for (InetAddress address : candidates) {
+            Socket socket = new Socket();
+            try {
+                socket.connect(new InetSocketAddress(address, port), TIMEOUT_MS);
+                return socket;
+            } catch (IOException e) {
+                socket.close();
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    // Netty's DnsNameResolver as Lettuce builds it (DnsAddressResolverGroup over a DnsNameResolverBuilder with a
+    // datagram channel type and nothing else set: Netty's defaults decide the family), called by reflection.
+    static InetAddress nettyResolve(String host) throws Exception {
+        if (nettyResolver == null) {
+            Class<?> groupClass = Class.forName("io.netty.channel.nio.NioEventLoopGroup");
+            nettyGroup = groupClass.getConstructor(int.class).newInstance(1);
+            Object loop = Class.forName("io.netty.channel.EventLoopGroup").getMethod("next").invoke(nettyGroup);
+            Class<?> builderClass = Class.forName("io.netty.resolver.dns.DnsNameResolverBuilder");
+            Object builder = builderClass.getConstructor(Class.forName("io.netty.channel.EventLoop")).newInstance(loop);
+            builderClass.getMethod("channelType", Class.class)
+                .invoke(builder, Class.forName("io.netty.channel.socket.nio.NioDatagramChannel"));
+            nettyResolver = builderClass.getMethod("build").invoke(builder);
+        }
+        Future<?> future = (Future<?>) Class.forName("io.netty.resolver.NameResolver").getMethod("resolve", String.class)
+            .invoke(nettyResolver, host);
+        return (InetAddress) future.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    }
+
     static final class Conn implements AutoCloseable {
         final Socket socket;
         final InputStream in;
         final OutputStream out;
 
         Conn(String host, int port) throws Exception {
-            InetAddress first = InetAddress.getAllByName(host)[0];  // what Java clients connect to
-            Socket plain = new Socket();
-            plain.connect(new InetSocketAddress(first, port), TIMEOUT_MS);
+            Socket plain = connect(host, port);
             plain.setSoTimeout(TIMEOUT_MS);
             if (tls != null) {
                 SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
