@@ -83,6 +83,56 @@ def inet_inodes(table_text):
     return found
 
 
+def connected_inodes(table_text, ports):
+    """/proc/net/tcp or tcp6 -> the inodes of established connections whose remote port is in ``ports``."""
+    found = set()
+    for line in table_text.splitlines()[1:]:
+        fields = line.split()
+        if len(fields) <= 9 or fields[3] != "01" or ":" not in fields[2] or not fields[9].isdigit():
+            continue
+        try:
+            port = int(fields[2].rsplit(":", 1)[1], 16)
+        except ValueError:
+            continue
+        if port in ports and fields[9] != "0":
+            found.add(int(fields[9]))
+    return found
+
+
+def connected_to(ports, proc="/proc", skip=()):
+    """The PIDs (sorted) holding an established TCP connection to a remote port in ``ports``, in any network
+    namespace this process can read; ``skip``: PIDs left out."""
+    tables, pids = {}, []
+    for entry in os.listdir(proc):
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        base = os.path.join(proc, entry)
+        try:
+            netns = os.readlink(os.path.join(base, "ns", "net"))
+            if netns not in tables:
+                inodes = set()
+                for name in ("tcp", "tcp6"):
+                    try:
+                        inodes |= connected_inodes(_read(os.path.join(base, "net", name)), ports)
+                    except OSError:
+                        continue  # no IPv6 in this kernel
+                tables[netns] = inodes
+            if not tables[netns]:
+                continue
+            fd_dir = os.path.join(base, "fd")
+            links = []
+            for fd in os.listdir(fd_dir):
+                try:
+                    links.append(os.readlink(os.path.join(fd_dir, fd)))
+                except OSError:
+                    continue
+        except OSError:
+            continue  # gone meanwhile, or not ours to read
+        if socket_inodes(links) & tables[netns]:
+            pids.append(int(entry))
+    return sorted(pids)
+
+
 def _network(proc, entry, tables):
     """True when the process holds an IPv4/IPv6 socket, False when it holds none, None when that cannot be read."""
     base = os.path.join(proc, entry)

@@ -95,6 +95,34 @@ def _uvarint(data, pos):
         shift += 7
 
 
+def _go_info(blob):
+    """(version, module info text) from the bytes at Go's build information magic; (None, '') before Go 1.18; None
+    when ``blob`` does not start with the magic."""
+    if not blob.startswith(GO_MAGIC) or len(blob) < 32:
+        return None
+    if not blob[15] & 2:
+        return None, ""
+    version_len, pos = _uvarint(blob, 32)
+    version = blob[pos:pos + version_len].decode("utf-8", "replace")
+    pos += version_len
+    info_len, pos = _uvarint(blob, pos)
+    return version, blob[pos:pos + info_len].decode("utf-8", "replace")
+
+
+def go_dependencies(blob):
+    """{module path: version} of the ``dep`` lines of Go's build information (a ``=>`` replacement line gives the
+    version that was built in); {} when there are none or the binary predates Go 1.18."""
+    parsed = _go_info(blob)
+    deps, last = {}, None
+    for line in (parsed[1] if parsed else "").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 3 and parts[0] == "dep":
+            deps[parts[1]], last = parts[2], parts[1]
+        elif len(parts) >= 3 and parts[0] == "=>" and last is not None:
+            deps[last] = parts[2]
+    return deps
+
+
 def go_buildinfo(blob):
     """Go's build information from the bytes at its magic: (version, {setting: value}) or None.
 
@@ -102,15 +130,12 @@ def go_buildinfo(blob):
     ``build\\tKEY=VALUE`` lines hold the build settings (CGO_ENABLED, -tags...). Older binaries store pointers:
     the version is then unknown here (None, {}).
     """
-    if not blob.startswith(GO_MAGIC) or len(blob) < 32:
+    parsed = _go_info(blob)
+    if parsed is None:
         return None
-    if not blob[15] & 2:
+    version, info = parsed
+    if version is None:
         return None, {}
-    version_len, pos = _uvarint(blob, 32)
-    version = blob[pos:pos + version_len].decode("utf-8", "replace")
-    pos += version_len
-    info_len, pos = _uvarint(blob, pos)
-    info = blob[pos:pos + info_len].decode("utf-8", "replace")
     settings = {}
     for line in info.splitlines():
         parts = line.split("\t")
@@ -139,7 +164,7 @@ def read_binary(path):
         interp = elf_interpreter(head, read_at)
         if interp is None:
             return dict(elf=False, interp=None, go=None, shebang=None)
-        go = None
+        go, go_deps = None, {}
         size = os.fstat(handle.fileno()).st_size
         if size:
             with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
@@ -147,8 +172,9 @@ def read_binary(path):
                 while at != -1 and at % 16:  # the magic is 16-byte aligned; a string elsewhere is not it
                     at = mapped.find(GO_MAGIC, at + 1)
                 if at != -1:
-                    go = go_buildinfo(mapped[at:at + 32 + 2 * 10 + 65536])
-        return dict(elf=True, interp=interp, go=go, shebang=None)
+                    blob = mapped[at:at + 32 + 2 * 10 + 65536]
+                    go, go_deps = go_buildinfo(blob), go_dependencies(blob)
+        return dict(elf=True, interp=interp, go=go, go_deps=go_deps if go else {}, shebang=None)
 
 
 def parse_environment(text):

@@ -26,6 +26,13 @@ description:
     its environment); for a stopped one, the unit's C(ExecStart) and C(Environment) and the service manager's
     C(DefaultEnvironment). For a path or a command name the environment it will run with is not known, and the
     answer is then V(null) where it depends on it.
+  - The Redis client library decides too, after the runtime (RV(runtimes[].clients)). Found from what the program
+    runs with - Lettuce and Jedis among a JVM's jars (its class path, the C(dir/*) entries, an executable jar's nested
+    C(BOOT-INF/lib) or C(WEB-INF/lib) jars and its manifest's C(Class-Path)); ioredis in the C(node_modules) Node
+    finds from the script; redis-py installed for a Python interpreter; go-redis in a Go binary's module list.
+  - Lettuce with C(netty-resolver-dns) on the class path resolves with Netty, which never reads gai.conf and puts
+    IPv4 first unless C(java.net.preferIPv6Addresses=true) (it reads V(system) as false); Jedis 4.1.0 and later
+    shuffle the addresses (a random family per connection); ioredis before 5.8.2 looks names up over IPv4 only.
 author:
   - dualstack.redis maintainers (@dualstack)
 extends_documentation_fragment:
@@ -35,11 +42,21 @@ extends_documentation_fragment:
 options:
   runtimes:
     description:
-      - Programs to look at. An item ending in C(.service) is a systemd service; an absolute path is a program or a
-        script (its C(#!) interpreter is what runs); anything else is a command name looked up on C(PATH).
+      - Programs to look at. An item ending in C(.service) is a systemd service; C(pid:N) is the running process N;
+        an absolute path is a program or a script (its C(#!) interpreter is what runs); anything else is a command
+        name looked up on C(PATH).
+      - At least one of O(runtimes) and O(redis_ports) is needed.
     type: list
     elements: str
-    required: true
+    default: []
+  redis_ports:
+    description:
+      - Also look at every process that has an established TCP connection to one of these remote ports (clients of a
+        Redis server on them), as C(pid:N) items after O(runtimes) (RV(found)). Read from C(/proc/net/tcp) and
+        C(tcp6) of each network namespace and each process's sockets; run as root to see every process.
+    type: list
+    elements: int
+    default: []
   timeout:
     description: Seconds each C(systemctl show) and C(node --version) may take; 1 to 300.
     type: int
@@ -77,11 +94,20 @@ EXAMPLES = r"""
   loop: "{{ runtimes.runtimes | rejectattr('follows_gai_conf') | list }}"
   loop_control:
     label: "{{ item.runtime }}"
+
+- name: Every program talking to Redis on this host, and what its client library does with the preference
+  dualstack.redis.runtime_resolver_info:
+    redis_ports: [6379, 6380]
+  register: redis_clients
+
+- name: One line per client library found
+  ansible.builtin.debug:
+    msg: "{{ redis_clients.runtimes | map(attribute='summary') | flatten }}"
 """
 
 RETURN = r"""
 runtimes:
-  description: One entry per item of O(runtimes), in the same order.
+  description: One entry per item of O(runtimes), in the same order, then one per process of RV(found).
   returned: always
   type: list
   elements: dict
@@ -116,6 +142,39 @@ runtimes:
       description: Settings that do not do what their name suggests (also given as module warnings).
       type: list
       elements: str
+    clients:
+      description: The Redis client libraries found for it, and what each does with the host's preference.
+      type: list
+      elements: dict
+      contains:
+        library:
+          description: V(lettuce), V(jedis), V(ioredis), V(redis-py) or V(go-redis).
+          type: str
+        version:
+          description: Its version as found (a jar's or a package's), V(null) when not known.
+          type: str
+        resolver:
+          description:
+            - What turns a name into the address it connects to. V(netty) (Netty's DNS client), V(jdk) (the JVM's),
+              V(jdk-shuffled) (the JVM's, shuffled), V(node-family-4) (Node, IPv4 only), V(node), V(getaddrinfo),
+              V(go) (the Go program's resolver).
+          type: str
+        follows_preference:
+          description: Whether the host's preference reaches it; V(null) when that is not known here.
+          type: bool
+        family:
+          description: When it does not follow, the family it uses - V(ipv4), V(ipv6), or V(random) (per connection).
+          type: str
+        why:
+          description: The reason, in one sentence.
+          type: str
+        fix:
+          description: The setting that would make it follow (or the closest there is), V(null) when none is needed.
+          type: str
+    summary:
+      description: One line per client of RV(runtimes[].clients).
+      type: list
+      elements: str
   sample:
     - runtime: orders-api.service
       path: /usr/lib/jvm/java-17-openjdk-amd64/bin/java
@@ -126,15 +185,35 @@ runtimes:
       fix: set -Djava.net.preferIPv6Addresses=system (protocol_preference_java system does it host-wide)
       details: {java_properties: {}}
       warnings: []
+      clients:
+        - library: lettuce
+          version: 6.1.6.RELEASE
+          resolver: netty
+          follows_preference: false
+          family: ipv4
+          why: "Lettuce resolves with Netty's own DNS client (netty-resolver-dns is on the class path): ..."
+          fix: "no per-network rule reaches Netty's resolver: -Djava.net.preferIPv6Addresses=true ..."
+      summary: ["orders-api.service: lettuce 6.1.6.RELEASE does NOT follow the host's preference: IPv4 first (...)"]
+found:
+  description: The processes found connected to O(redis_ports), as C(pid:N) items.
+  returned: always
+  type: list
+  elements: str
+  sample: [pid:4242]
 """
 
+import glob
+import json
 import os
 import re
 import shutil
+import zipfile
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _clients as clients
 from ansible_collections.dualstack.redis.plugins.module_utils import _commands as commands
+from ansible_collections.dualstack.redis.plugins.module_utils import _procs as procs
 from ansible_collections.dualstack.redis.plugins.module_utils import _runtimes as runtimes
 
 
@@ -148,9 +227,10 @@ def _read(path):
 
 
 def service(name, timeout):
-    """(path, argv, env, running) of a systemd service: from its process when it runs, else from the unit."""
+    """(path, argv, env, running, cwd) of a systemd service: from its process when it runs, else from the unit
+    (cwd None when not known)."""
     argv_show = ["systemctl", "show", "--property=LoadState", "--property=MainPID", "--property=ExecStart",
-                 "--property=Environment", "--", name]
+                 "--property=Environment", "--property=WorkingDirectory", "--", name]
     try:
         rc, out, err = commands.run(argv_show, timeout)
     except (OSError, commands.CommandTimeout) as exc:
@@ -169,7 +249,11 @@ def service(name, timeout):
             path = os.readlink("/proc/%d/exe" % pid)
             argv = [word for word in _read("/proc/%d/cmdline" % pid).split("\0") if word]
             env = runtimes.parse_environment(_read("/proc/%d/environ" % pid))
-            return path, argv, env, True
+            try:
+                cwd = os.readlink("/proc/%d/cwd" % pid)
+            except OSError:
+                cwd = None
+            return path, argv, env, True, cwd
         except OSError:
             pass  # gone meanwhile, or not ours to read: the unit's own settings then
     argv = runtimes.parse_exec_start(props.get("ExecStart", ""))
@@ -182,7 +266,23 @@ def service(name, timeout):
     except (OSError, commands.CommandTimeout):
         pass
     env.update(runtimes.parse_environment(props.get("Environment", "")))
-    return (argv[0] if argv else None), argv, env, False
+    cwd = props.get("WorkingDirectory", "").lstrip("-") or "/"  # systemd's default for system services is /
+    return (argv[0] if argv else None), argv, env, False, (cwd if cwd.startswith("/") else None)
+
+
+def process(pid):
+    """(path, argv, env, cwd) of a running process, read from /proc."""
+    try:
+        path = os.readlink("/proc/%d/exe" % pid)
+        argv = [word for word in _read("/proc/%d/cmdline" % pid).split("\0") if word]
+        env = runtimes.parse_environment(_read("/proc/%d/environ" % pid))
+    except OSError as exc:
+        raise Unreadable("cannot read process %d: %s" % (pid, exc.strerror or exc))
+    try:
+        cwd = os.readlink("/proc/%d/cwd" % pid)
+    except OSError:
+        cwd = None
+    return path.replace(" (deleted)", ""), argv, env, cwd
 
 
 def node_version(path, timeout):
@@ -195,14 +295,172 @@ def node_version(path, timeout):
     return (int(match.group(1)), int(match.group(2))) if rc == 0 and match else None
 
 
+MAX_ZIP_ENTRIES = 100000
+MAX_WALK_UP = 64
+
+
+def _under(cwd, path):
+    """``path`` made absolute against ``cwd``; None when it is relative and cwd is not known."""
+    if os.path.isabs(path):
+        return path
+    return os.path.join(cwd, path) if cwd else None
+
+
+def _jar_contents(path):
+    """(nested jar names, Class-Path entries) of a jar file; ([], []) when it cannot be read as one."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+            if len(infos) > MAX_ZIP_ENTRIES:
+                return [], []
+            names = [info.filename for info in infos]
+            manifest = ""
+            if "META-INF/MANIFEST.MF" in names:
+                info = archive.getinfo("META-INF/MANIFEST.MF")
+                if info.file_size <= 1024 * 1024:
+                    manifest = archive.read(info).decode("utf-8", "replace")
+            return clients.nested_jars(names), clients.manifest_class_path(manifest)
+    except (OSError, zipfile.BadZipFile, ValueError, RuntimeError):
+        return [], []
+
+
+def java_jars(argv, env, cwd):
+    """The jar file names a JVM started with ``argv`` has on its class path (directories' jars for ``dir/*``, an
+    executable jar's nested jars and its manifest's Class-Path)."""
+    entries, main_jar = clients.java_classpath(argv, env)
+    names = []
+    if main_jar is not None:
+        path = _under(cwd, main_jar)
+        names.append(os.path.basename(main_jar))
+        if path and os.path.isfile(path):
+            nested, class_path = _jar_contents(path)
+            names += nested
+            names += [os.path.basename(entry) for entry in class_path if entry.endswith(".jar")]
+        return names
+    for entry in entries:
+        path = _under(cwd, entry)
+        if path is None:
+            continue
+        if path.endswith("*"):
+            directory = path[:-1] or "/"
+            try:
+                names += sorted(name for name in os.listdir(directory) if name.endswith((".jar", ".JAR")))
+            except OSError:
+                pass
+        elif path.endswith(".jar"):
+            names.append(os.path.basename(path))
+        if len(names) > clients.MAX_JARS:
+            break
+    return names
+
+
+def node_script(argv):
+    """The script a node command line runs (None for -e/-p, the REPL, or when not found)."""
+    takes_value = ("-r", "--require", "--import", "--loader", "--experimental-loader", "--dns-result-order",
+                   "--env-file", "--title", "--input-type")
+    index = 1
+    while index < len(argv):
+        word = argv[index]
+        if word in ("-e", "--eval", "-p", "--print"):
+            return None
+        if word in takes_value:
+            index += 2
+            continue
+        if word == "--":
+            return argv[index + 1] if index + 1 < len(argv) else None
+        if not word.startswith("-"):
+            return word
+        index += 1
+    return None
+
+
+def package_version(path):
+    """The ``version`` of a package.json, or None."""
+    try:
+        with open(path, "rb") as handle:
+            data = json.loads(handle.read(1024 * 1024).decode("utf-8", "replace"))
+    except (OSError, ValueError):
+        return None
+    version = data.get("version") if isinstance(data, dict) else None
+    return version if isinstance(version, str) else None
+
+
+def ioredis_version(script, cwd, env):
+    """(version, package.json) of the ioredis Node finds from ``script``: node_modules in the script's directory and
+    above, then NODE_PATH's directories (as require() looks); (None, None) when there is none."""
+    path = _under(cwd, script)
+    candidates = []
+    if path:
+        directory = os.path.dirname(os.path.realpath(path))
+        for _step in range(MAX_WALK_UP):
+            candidates.append(os.path.join(directory, "node_modules", "ioredis", "package.json"))
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+    for directory in env.get("NODE_PATH", "").split(":"):
+        where = _under(cwd, directory) if directory else None
+        if where:
+            candidates.append(os.path.join(where, "ioredis", "package.json"))
+    for candidate in candidates:
+        if os.path.isfile(candidate):
+            return package_version(candidate), candidate
+    return None, None
+
+
+def redis_py_version(interpreters):
+    """The version of redis-py installed for a Python interpreter (its prefix's site-packages, Debian's dist-packages),
+    from the dist-info directory's name; None when none is found. ``interpreters``: the paths it was started by (a
+    virtual environment's bin/python, whose prefix holds the environment's packages) and runs as."""
+    prefixes = set()
+    for interpreter in interpreters:
+        prefixes |= {os.path.dirname(os.path.dirname(interpreter)), os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))}
+    patterns = []
+    for prefix in sorted(prefixes):
+        patterns += [os.path.join(prefix, "lib", "python3*", "site-packages", "redis-*.dist-info"),
+                     os.path.join(prefix, "lib", "python3*", "dist-packages", "redis-*.dist-info"),
+                     os.path.join(prefix, "lib", "python3", "dist-packages", "redis-*.dist-info"),
+                     os.path.join(prefix, "local", "lib", "python3*", "dist-packages", "redis-*.dist-info")]
+    for pattern in patterns:
+        for found in sorted(glob.glob(pattern)):
+            match = re.match(r"redis-(\d[^-]*)\.dist-info$", os.path.basename(found))
+            if match:
+                return match.group(1)
+    return None
+
+
+def client_libraries(entry, info, argv, env, cwd, started_as=None):
+    """The Redis client libraries found for a runtime whose verdict is ``entry``; ``started_as``: the program as the
+    command line names it (a virtual environment's python is a link to the interpreter it runs as)."""
+    follows, kind = entry.get("follows_gai_conf"), entry.get("kind")
+    if kind == "jvm":
+        props = runtimes.java_properties(argv, env)
+        return clients.java_clients(clients.artifacts(java_jars(argv, env, cwd)), props, follows)
+    if kind == "node":
+        script = node_script(argv)
+        version, _where = ioredis_version(script, cwd, env) if script else (None, None)
+        return [clients.ioredis_client(version, follows)] if version else []
+    if kind == "go":
+        return clients.go_clients(info.get("go_deps") or {}, follows)
+    pythons = [path for path in (started_as and _under(cwd, started_as), argv[0] if argv else None)
+               if path and os.path.basename(path).startswith("python")]
+    if pythons:
+        version = redis_py_version(pythons)
+        return [clients.redis_py_client(version, follows)] if version else []
+    return []
+
+
 def look(item, timeout):
     """The report for one item of runtimes."""
     entry = dict(runtime=item, path=None, running=None, kind="missing", follows_gai_conf=None, fix=None, details={},
-                 warnings=[])
-    env, env_known = {}, False
+                 warnings=[], clients=[], summary=[])
+    env, env_known, cwd = {}, False, None
     try:
-        if item.endswith(".service"):
-            path, argv, env, running = service(item, timeout)
+        if re.match(r"^pid:[0-9]+$", item):
+            path, argv, env, cwd = process(int(item[4:]))
+            entry["running"], env_known = True, True
+        elif item.endswith(".service"):
+            path, argv, env, running, cwd = service(item, timeout)
             entry["running"], env_known = running, True
         else:
             path = item if os.path.isabs(item) else shutil.which(item)
@@ -226,9 +484,12 @@ def look(item, timeout):
                 raise Unreadable("the script's interpreter %s is not there" % path)
             info = runtimes.read_binary(path)
         entry["path"] = path
+        started_as = argv[0] if argv else None
         argv = [path] + list(argv[1:])
         version = node_version(path, timeout) if os.path.basename(path) in ("node", "nodejs") else None
         entry.update(runtimes.judge(info, argv, env, node_version=version, env_known=env_known))
+        entry["clients"] = client_libraries(entry, info, argv, env, cwd, started_as)
+        entry["summary"] = [clients.summary(item, client) for client in entry["clients"]]
     except Unreadable as exc:
         entry["why"] = str(exc)
     except (OSError, runtimes.BinaryError, ValueError) as exc:
@@ -238,22 +499,34 @@ def look(item, timeout):
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(runtimes=dict(type="list", elements="str", required=True),
+        argument_spec=dict(runtimes=dict(type="list", elements="str", default=[]),
+                           redis_ports=dict(type="list", elements="int", default=[]),
                            timeout=dict(type="int", default=10)),
+        required_one_of=[("runtimes", "redis_ports")],
         supports_check_mode=True,
     )
     timeout = module.params["timeout"]
     if not 1 <= timeout <= 300:
         module.fail_json(msg="timeout must be from 1 to 300 seconds, got %d" % timeout)
-    items = module.params["runtimes"]
+    items = list(module.params["runtimes"])
     empty = [index for index, item in enumerate(items) if not item or not item.strip()]
     if empty:
         module.fail_json(msg="runtimes[%d] is empty" % empty[0])
+    ports = module.params["redis_ports"]
+    bad = [port for port in ports if isinstance(port, bool) or not 1 <= port <= 65535]
+    if bad:
+        module.fail_json(msg="redis_ports: %r is not a TCP port (1 to 65535)" % (bad[0],))
+    found = []
+    if ports:
+        found = ["pid:%d" % pid for pid in procs.connected_to(set(ports), skip={os.getpid(), os.getppid()})]
+        items += [item for item in found if item not in items]
+    if not items:
+        module.exit_json(changed=False, runtimes=[], found=[])
     report = [look(item, timeout) for item in items]
     for entry in report:
         for text in entry["warnings"]:
             module.warn("%s: %s" % (entry["runtime"], text))
-    module.exit_json(changed=False, runtimes=report)
+    module.exit_json(changed=False, runtimes=report, found=found)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 
 import pytest
 
@@ -92,11 +93,10 @@ def gai_conf(prefer):
     return plan("", wanted_rows(prefer, [], GLIBC_PRECEDENCE))[0]
 
 
-def in_namespace(tmp_path, prefer, argv, hosts=("127.0.0.1", "::1"), node_path=IOREDIS):
-    """Run ``argv`` where /etc/hosts gives NAME ``hosts`` (in that order) and /etc/gai.conf prefers ``prefer``.
-
-    A private mount namespace with an overlay on /etc (root); the host's /etc is not changed. The finished process.
-    """
+def namespaced(tmp_path, prefer, argv, hosts=("127.0.0.1", "::1"), node_path=IOREDIS):
+    """(argv, env) that run ``argv`` where /etc/hosts gives NAME ``hosts`` (in that order) and /etc/gai.conf prefers
+    ``prefer``: a private mount namespace with an overlay on /etc (root); the host's /etc is not changed. The process
+    started is the probe itself (unshare and sh exec it)."""
     layer = tmp_path / ("etc-" + prefer)
     for part in ("upper", "work"):
         (layer / part).mkdir(parents=True, exist_ok=True)
@@ -106,8 +106,13 @@ def in_namespace(tmp_path, prefer, argv, hosts=("127.0.0.1", "::1"), node_path=I
               ' && cat "$1/hosts" >>/etc/hosts && cp "$1/gai.conf" /etc/gai.conf && shift && exec "$@"')
     env = dict(os.environ, NODE_PATH=node_path)
     env.pop("JAVA_TOOL_OPTIONS", None)
-    return subprocess.run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(layer)]
-                          + list(argv), capture_output=True, text=True, timeout=120, env=env, check=False)
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh", str(layer)] + list(argv), env
+
+
+def in_namespace(tmp_path, prefer, argv, **kwargs):
+    """``argv`` run as namespaced() says: the finished process."""
+    full, env = namespaced(tmp_path, prefer, argv, **kwargs)
+    return subprocess.run(full, capture_output=True, text=True, timeout=120, env=env, check=False)
 
 
 def families(tmp_path, prefer, argv, **kwargs):
@@ -195,3 +200,97 @@ def test_jedis_shuffle_uses_both_families_whatever_the_preference(tmp_path, serv
     seen = families(tmp_path, prefer, jvm(server, "--resolver", "shuffle", "--repeat", "24",
                                           properties=("-Djava.net.preferIPv6Addresses=system",)))
     assert len(seen) == 24 and set(seen) == {"ipv4", "ipv6"}, seen
+
+
+# --- runtime_resolver_info's verdict against what each probe did ------------------------------------------------------
+
+def fake_jar(directory, name):
+    """An empty jar named like a library's (its name is what the module reads): its path."""
+    path = os.path.join(str(directory), name)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\r\n")
+    return path
+
+
+def agreement_cases(server, go_probes, jars):
+    """(case id, argv of a probe, NODE_PATH) for each client whose verdict the module gives."""
+    netty = ":".join(NETTY_JARS)
+    java_cp = {"lettuce": netty + ":" + jars["lettuce-core-6.1.6.RELEASE.jar"],
+               "jedis-3.6": jars["jedis-3.6.0.jar"], "jedis-4.3": jars["jedis-4.3.1.jar"]}
+    system, true = "-Djava.net.preferIPv6Addresses=system", "-Djava.net.preferIPv6Addresses=true"
+
+    def java_probe(class_path, resolver, *props, repeat=1):
+        return [java()] + list(props) + ["-cp", class_path, os.path.join(CLIENTS, "Probe.java"), NAME, str(server),
+                                         "--resolver", resolver, "--repeat", str(repeat)]
+
+    return {
+        "lettuce-netty-system": (java_probe(java_cp["lettuce"], "netty", system), IOREDIS),
+        "lettuce-netty-true": (java_probe(java_cp["lettuce"], "netty", true), IOREDIS),
+        "jedis-3.6-system": (java_probe(java_cp["jedis-3.6"], "jdk", system), IOREDIS),
+        "jedis-3.6-unset": (java_probe(java_cp["jedis-3.6"], "jdk"), IOREDIS),
+        "jedis-4.3-shuffled": (java_probe(java_cp["jedis-4.3"], "shuffle", system, repeat=16), IOREDIS),
+        "ioredis-5.11.1": (["node", os.path.join(CLIENTS, "probe_ioredis.js"), NAME, str(server)], IOREDIS),
+        "ioredis-5.8.1": (["node", os.path.join(CLIENTS, "probe_ioredis.js"), NAME, str(server)], IOREDIS_5_8_1),
+        "redis-py": ([sys.executable, os.path.join(CLIENTS, "probe_redis_py.py"), NAME, str(server)], IOREDIS),
+        "go-netgo": ([go_probes["netgo"], NAME, str(server)], IOREDIS),
+        "go-cgo": ([go_probes["cgo"], NAME, str(server)], IOREDIS),
+    }
+
+
+AGREEMENT = ["lettuce-netty-system", "lettuce-netty-true", "jedis-3.6-system", "jedis-3.6-unset", "jedis-4.3-shuffled",
+             "ioredis-5.11.1", "ioredis-5.8.1", "redis-py", "go-netgo", "go-cgo"]
+# What the module must name: (library, resolver) of its one client, or the runtime's kind when it names none (Go
+# programs without go-redis: the runtime's own verdict is the client's).
+NAMED = {"lettuce-netty-system": ("lettuce", "netty"), "lettuce-netty-true": ("lettuce", "netty"),
+         "jedis-3.6-system": ("jedis", "jdk"), "jedis-3.6-unset": ("jedis", "jdk"),
+         "jedis-4.3-shuffled": ("jedis", "jdk-shuffled"), "ioredis-5.11.1": ("ioredis", "node"),
+         "ioredis-5.8.1": ("ioredis", "node-family-4"), "redis-py": ("redis-py", "getaddrinfo"),
+         "go-netgo": "go", "go-cgo": "go"}
+
+
+@pytest.fixture(scope="module")
+def fake_jars(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("jars")
+    return {name: fake_jar(directory, name)
+            for name in ("lettuce-core-6.1.6.RELEASE.jar", "jedis-3.6.0.jar", "jedis-4.3.1.jar")}
+
+
+@pytest.mark.parametrize("case", AGREEMENT)
+def test_runtime_resolver_info_agrees_with_each_probe(tmp_path, server, go_probes, fake_jars, run_adhoc, case):
+    """Each probe holds its connection while the module, finding it by the server's port, judges it: the family the
+    probe used on a host that prefers IPv4 and on one that prefers IPv6 is the one the verdict says."""
+    argv, node_path = agreement_cases(server, go_probes, fake_jars)[case]
+    held, measured = {}, {}
+    try:
+        for prefer in PREFERENCES:
+            full, env = namespaced(tmp_path, prefer, argv + ["--hold", "60"], node_path=node_path)
+            proc = subprocess.Popen(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+            held[prefer] = proc
+            line = proc.stdout.readline()  # printed once connected; the probe then holds its connections
+            assert line, proc.stderr.read() if proc.poll() is not None else "no output"
+            measured[prefer] = [FAMILY[entry["laddr"].rsplit(":", 1)[0].strip("[]")] for entry in json.loads(line)]
+        result = run_adhoc(dict(redis_ports=[server]), module="dualstack.redis.runtime_resolver_info")
+    finally:
+        for proc in held.values():
+            proc.kill()
+            proc.wait(timeout=10)
+    assert not result.get("failed"), result
+    by_pid = {entry["runtime"]: entry for entry in result["runtimes"]}
+    for prefer, proc in held.items():
+        entry = by_pid["pid:%d" % proc.pid]
+        if isinstance(NAMED[case], str):
+            assert entry["kind"] == NAMED[case] and entry["clients"] == [], entry
+            verdict = dict(follows_preference=entry["follows_gai_conf"], family=None)
+        else:
+            assert [(c["library"], c["resolver"]) for c in entry["clients"]] == [NAMED[case]], entry
+            verdict = entry["clients"][0]
+            assert entry["summary"] and entry["summary"][0].startswith("pid:%d: " % proc.pid)
+        seen = measured[prefer]
+        if verdict["follows_preference"] is True:
+            assert set(seen) == {prefer}, (case, prefer, seen, verdict)
+        elif verdict["family"] == "random":
+            assert set(seen) == {"ipv4", "ipv6"}, (case, prefer, seen, verdict)
+        else:
+            assert verdict["follows_preference"] is False, (case, verdict)
+            family = verdict["family"] or {"go-netgo": "ipv6"}[case]  # Go's own table: ::1 above IPv4
+            assert set(seen) == {family}, (case, prefer, seen, verdict)

@@ -2,9 +2,10 @@
 // what each server saw.
 //
 //   java [-cp /usr/share/java/netty-all.jar] Probe.java HOST PORT [--cluster] [--ca CA_FILE] [--name CLIENT_NAME]
-//        [--password P] [--resolver jdk|shuffle|netty] [--repeat N]
+//        [--password P] [--resolver jdk|shuffle|netty] [--repeat N] [--hold S]
 //
-// --repeat N (without --cluster) connects N times, each a connection of its own, one entry each.
+// --repeat N (without --cluster) connects N times, each a connection of its own, one entry each. --hold S keeps the
+// connections open S seconds after printing.
 // --resolver picks how a name becomes the address connected to:
 //   jdk (default): the first address InetAddress.getAllByName gives, which java.net.preferIPv6Addresses decides
 //     (Jedis up to 4.0, Lettuce without netty-resolver-dns);
@@ -57,12 +58,14 @@ public class Probe {
             List<String> rest = new ArrayList<>();
             boolean cluster = false;
             int repeat = 1;
+            double hold = 0;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
                     case "--cluster": cluster = true; break;
                     case "--ca": tls = context(args[++i]); break;
                     case "--name": name = args[++i]; break;
                     case "--repeat": repeat = Integer.parseInt(args[++i]); break;
+                    case "--hold": hold = Double.parseDouble(args[++i]); break;
                     case "--password": password = args[++i]; break;
                     case "--resolver":
                         resolver = args[++i];
@@ -90,15 +93,24 @@ public class Probe {
                 for (int i = 0; i < repeat; i++) endpoints.add(new Object[] {host, port});
             }
             StringBuilder out = new StringBuilder("[");
+            List<Conn> open = new ArrayList<>();
             for (Object[] endpoint : endpoints) {
-                try (Conn conn = new Conn((String) endpoint[0], (Integer) endpoint[1])) {
-                    Map<String, String> info = fields(conn.call("CLIENT", "INFO").toString());
-                    out.append(out.length() > 1 ? ", " : "").append(String.format(
-                        "{\"endpoint\": \"%s\", \"port\": %d, \"addr\": \"%s\", \"laddr\": \"%s\", \"name\": \"%s\"}",
-                        endpoint[0], endpoint[1], info.get("addr"), info.get("laddr"), info.get("name")));
+                Conn conn = new Conn((String) endpoint[0], (Integer) endpoint[1]);
+                open.add(conn);
+                Map<String, String> info = fields(conn.call("CLIENT", "INFO").toString());
+                out.append(out.length() > 1 ? ", " : "").append(String.format(
+                    "{\"endpoint\": \"%s\", \"port\": %d, \"addr\": \"%s\", \"laddr\": \"%s\", \"name\": \"%s\"}",
+                    endpoint[0], endpoint[1], info.get("addr"), info.get("laddr"), info.get("name")));
+                if (hold <= 0) {
+                    conn.close();
                 }
             }
             System.out.println(out.append("]"));
+            System.out.flush();
+            if (hold > 0) {
+                Thread.sleep((long) (hold * 1000));
+                for (Conn conn : open) conn.close();
+            }
             if (nettyGroup != null) {
                 nettyGroup.getClass().getMethod("shutdownGracefully", long.class, long.class, TimeUnit.class)
                     .invoke(nettyGroup, 0L, 1L, TimeUnit.SECONDS);

@@ -6,11 +6,12 @@
 //	    Go's own resolver, sorting with its own RFC 6724 table; never reads gai.conf
 //	CGO_ENABLED=1 go build -tags netcgo -ldflags "-X main.resolver=cgo" -o probe_go_cgo probe_go.go
 //	    glibc's getaddrinfo, which follows gai.conf
-//	probe_go HOST PORT [--name CLIENT_NAME] [--password P]
+//	probe_go HOST PORT [--name CLIENT_NAME] [--password P] [--hold S]
 //
 // One entry: endpoint, port, and the CLIENT INFO fields addr (the client as the server saw it) and laddr (the server
 // address the client connected to), plus the resolver the binary was built with. Exits 1 with a one-line error when
-// it cannot connect. The dial and every read are bounded (5 s).
+// it cannot connect. The dial and every read are bounded (5 s). --hold S keeps the connection open S seconds after
+// printing.
 package main
 
 import (
@@ -79,18 +80,25 @@ func fields(text string) map[string]string {
 
 func main() {
 	var rest []string
-	name, password := "probe-go", ""
+	name, password, hold := "probe-go", "", 0.0
 	args := os.Args[1:]
 	for i := 0; i < len(args); i++ {
 		switch args[i] {
-		case "--name", "--password":
+		case "--name", "--password", "--hold":
 			if i+1 >= len(args) {
 				fail(fmt.Errorf("%s needs a value", args[i]))
 			}
-			if args[i] == "--name" {
+			switch args[i] {
+			case "--name":
 				name = args[i+1]
-			} else {
+			case "--password":
 				password = args[i+1]
+			default:
+				seconds, err := strconv.ParseFloat(args[i+1], 64)
+				if err != nil || seconds < 0 {
+					fail(fmt.Errorf("--hold takes seconds, not %q", args[i+1]))
+				}
+				hold = seconds
 			}
 			i++
 		default:
@@ -107,7 +115,7 @@ func main() {
 		fail(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(timeout))
+	conn.SetDeadline(time.Now().Add(timeout)) // the hold after printing reads nothing
 	r, w := bufio.NewReader(conn), bufio.NewWriter(conn)
 	call := func(words ...string) string {
 		if err := command(w, words...); err != nil {
@@ -130,6 +138,7 @@ func main() {
 		"resolver": resolver,
 	}})
 	fmt.Println(string(out))
+	time.Sleep(time.Duration(hold * float64(time.Second)))
 }
 
 func fail(err error) {

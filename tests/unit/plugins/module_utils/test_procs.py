@@ -56,6 +56,42 @@ TCP6 = ("  sl  local_address                         remote_address             
         "00000000     0        0 0 3 0000000000000000\n")
 
 
+TCP = ("  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+       # 127.0.0.1:40000 -> 127.0.0.1:6379 ESTABLISHED, inode 501
+       "   0: 0100007F:9C40 0100007F:18EB 01 00000000:00000000 00:00000000 00000000     0        0 501 1 0 20 4 30 10 -1\n"
+       # the server's side of it: remote port 40000
+       "   1: 0100007F:18EB 0100007F:9C40 01 00000000:00000000 00:00000000 00000000     0        0 502 1 0 20 4 30 10 -1\n"
+       # listening on 6379: state 0A, no remote port
+       "   2: 00000000:18EB 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 503 1 0 100 0 0 10 0\n"
+       # to 6380, closing (FIN_WAIT1 04): not established
+       "   3: 0100007F:9C41 0100007F:18EC 04 00000000:00000000 00:00000000 00000000     0        0 504 1 0 20 4 30 10 -1\n"
+       "   4: garbage\n")
+
+
+def test_connected_inodes_are_established_connections_to_the_ports():
+    assert procs.connected_inodes(TCP, {6379}) == {501}
+    assert procs.connected_inodes(TCP, {6380}) == set()
+    assert procs.connected_inodes(TCP, {40000, 6379}) == {501, 502}
+    assert procs.connected_inodes("", {6379}) == set()
+
+
+def test_connected_to_finds_this_process_by_its_connection():
+    """A real connection on loopback: this process holds it, and it is found by the listener's port."""
+    import socket
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    client = socket.create_connection(("127.0.0.1", port))
+    accepted, _peer = server.accept()
+    try:
+        assert os.getpid() in procs.connected_to({port})
+        assert os.getpid() not in procs.connected_to({port}, skip={os.getpid()})
+    finally:
+        for sock in (client, accepted, server):
+            sock.close()
+
+
 def test_socket_and_table_inodes():
     assert procs.socket_inodes(["/dev/null", "socket:[777]", "pipe:[5]", "socket:[x]", "anon_inode:[eventfd]"]) == {777}
     assert procs.inet_inodes(TCP6) == {777}  # a TIME_WAIT row has inode 0: no process holds it

@@ -58,7 +58,7 @@ def test_elf_interpreter_in_every_class_and_byte_order(tmp_path, klass, big):
     path = tmp_path / "prog"
     path.write_bytes(elf("/lib/ld-musl-x86_64.so.1", klass=klass, big=big))
     info = rt.read_binary(str(path))
-    assert info == {"elf": True, "interp": "/lib/ld-musl-x86_64.so.1", "go": None, "shebang": None}
+    assert info == {"elf": True, "interp": "/lib/ld-musl-x86_64.so.1", "go": None, "go_deps": {}, "shebang": None}
     path.write_bytes(elf(None, klass=klass, big=big))
     assert rt.read_binary(str(path))["interp"] == ""
 
@@ -87,6 +87,23 @@ def test_truncated_program_headers_are_an_error(tmp_path):
 def test_go_buildinfo_round_trip(version, settings):
     """Property: any version and build settings written the way Go 1.18+ writes them are read back."""
     assert rt.go_buildinfo(go_blob(version, settings)) == (version, settings)
+
+
+def test_go_dependencies_and_their_replacements():
+    blob = go_blob("go1.22.1", {"CGO_ENABLED": "0"})
+    info = ("path\texample.com/app\nmod\texample.com/app\t(devel)\t\n"
+            "dep\tgithub.com/redis/go-redis/v9\tv9.5.1\th1:abc=\n"
+            "dep\tgithub.com/cespare/xxhash/v2\tv2.2.0\th1:x=\n"
+            "dep\tgithub.com/go-redis/redis/v8\tv8.11.5\t\n=>\tgithub.com/fork/redis/v8\tv8.11.6\th1:y=\n"
+            "build\tCGO_ENABLED=0\n")
+    head = rt.GO_MAGIC + bytes([8, 2]) + bytes(16)
+    blob = head + uvarint(len("go1.22.1")) + b"go1.22.1" + uvarint(len(info)) + info.encode()
+    assert rt.go_dependencies(blob) == {"github.com/redis/go-redis/v9": "v9.5.1", "github.com/cespare/xxhash/v2": "v2.2.0",
+                                        "github.com/go-redis/redis/v8": "v8.11.6"}
+    assert rt.go_buildinfo(blob) == ("go1.22.1", {"CGO_ENABLED": "0"})
+    assert rt.go_dependencies(go_blob("go1.19", {})) == {}
+    assert rt.go_dependencies(rt.GO_MAGIC + bytes([8, 0]) + bytes(40)) == {}
+    assert rt.go_dependencies(b"not it") == {}
 
 
 def test_go_buildinfo_before_go_1_18_has_no_settings():
