@@ -142,11 +142,12 @@ def java_clients(found, props, runtime_follows):
                 "ipv6) makes it put IPv6 first for every name; or give Lettuce the JDK's resolver "
                 "(ClientResources.addressResolverGroup(DefaultAddressResolverGroup.INSTANCE)) and use =system"))
         else:
+            note = ("" if at_least(version, (6, 7)) is not True else
+                    " (Lettuce 6.7+ depends on %s: check the application is not started with it elsewhere)" % NETTY_DNS)
             clients.append(_client(
                 "lettuce", version, "jdk", runtime_follows, jdk_family,
-                "Lettuce without %s resolves with the JDK: it follows gai.conf as the JVM does" % NETTY_DNS
-                + ("" if at_least(version, (6, 7)) is not True else
-                   " (Lettuce 6.7+ depends on %s: check the application is not started with it elsewhere)" % NETTY_DNS),
+                "Lettuce without %s resolves with the JDK: the host's preference reaches it only as it reaches the JVM "
+                "(java.net.preferIPv6Addresses=system)%s" % (NETTY_DNS, note),
                 None if runtime_follows else "set -Djava.net.preferIPv6Addresses=system (protocol_preference_java: system)"))
     if "jedis" in found:
         version = found["jedis"]
@@ -163,7 +164,8 @@ def java_clients(found, props, runtime_follows):
             clients.append(_client(
                 "jedis", version, "jdk", runtime_follows if shuffled is False else None,
                 jdk_family if shuffled is False else None,
-                "Jedis before 4.1.0 connects to the JDK resolver's first address: it follows gai.conf as the JVM does"
+                "Jedis before 4.1.0 connects to the JDK resolver's first address: the host's preference reaches it only "
+                "as it reaches the JVM (java.net.preferIPv6Addresses=system)"
                 if shuffled is False else
                 "Jedis of an unknown version: before 4.1.0 it follows the JVM, from 4.1.0 it shuffles the addresses",
                 None if runtime_follows and shuffled is False else
