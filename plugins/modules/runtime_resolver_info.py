@@ -489,6 +489,10 @@ def look(item, timeout):
         version = node_version(path, timeout) if os.path.basename(path) in ("node", "nodejs") else None
         entry.update(runtimes.judge(info, argv, env, node_version=version, env_known=env_known))
         entry["clients"] = client_libraries(entry, info, argv, env, cwd, started_as)
+        if any(client["resolver"] == "netty" for client in entry["clients"]):
+            # What the JVM's own resolver does matters less than the client's: Netty reads =system as false.
+            entry["fix"] = None
+            entry["why"] += "; its Redis client resolves with Netty, which never reads gai.conf (see its clients entry)"
         entry["summary"] = [clients.summary(item, client) for client in entry["clients"]]
     except Unreadable as exc:
         entry["why"] = str(exc)

@@ -21,6 +21,7 @@
 #                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK,
 #                                      Netty and Go with a C compiler (apt, the clients' own resolvers)
 #   tests/lab/lab.sh ioredis           only Node.js and ioredis (make demo: its client container mounts them)
+#   tests/lab/lab.sh netty             only Debian's Netty (libnetty-java), for molecule protocol_preference
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh nettools          Debian's ifupdown, netplan.io and NetworkManager as offline oracles for
 #                                      tests/netns: extracted (never installed, so no daemon starts) into a cache
@@ -438,6 +439,11 @@ cmd_ioredis() {  # Node.js and the pinned ioredis (the demo's containers mount i
     fi
 }
 
+cmd_netty() {  # Debian's Netty 4.1 (the protocol_preference scenario mounts /usr/share/java for its Lettuce-like service)
+    install_deps "${RESOLVER_DEPS[0]}"
+    say "Netty for the lab: /usr/share/java/netty-resolver-dns.jar"
+}
+
 cmd_clients() {
     cmd_ioredis
     if ! ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then
@@ -683,6 +689,7 @@ case "${1:-}" in
     jdk) cmd_jdk ;;
     redis) cmd_redis ;;
     clients) cmd_clients ;;
+    netty) cmd_netty ;;
     ioredis) cmd_ioredis ;;
     valkey) cmd_valkey ;;
     netns) cmd_netns ;;
