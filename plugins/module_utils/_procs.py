@@ -99,6 +99,30 @@ def connected_inodes(table_text, ports):
     return found
 
 
+def _process_sockets(base):
+    """The socket inodes the process at ``base`` (/proc/PID) holds, from its fd links; OSError when unreadable."""
+    fd_dir = os.path.join(base, "fd")
+    links = []
+    for fd in os.listdir(fd_dir):
+        try:
+            links.append(os.readlink(os.path.join(fd_dir, fd)))
+        except OSError:
+            continue  # closed meanwhile
+    return socket_inodes(links)
+
+
+def _table_inodes(base, names, parse):
+    """The inodes ``parse`` finds in the /proc/PID/net tables ``names`` of the process at ``base`` (its network
+    namespace's); a table the kernel does not have gives none."""
+    inodes = set()
+    for name in names:
+        try:
+            inodes |= parse(_read(os.path.join(base, "net", name)))
+        except OSError:
+            continue  # no IPv6 in this kernel
+    return inodes
+
+
 def connected_to(ports, proc="/proc", skip=()):
     """The PIDs (sorted) holding an established TCP connection to a remote port in ``ports``, in any network
     namespace this process can read; ``skip``: PIDs left out."""
@@ -110,26 +134,11 @@ def connected_to(ports, proc="/proc", skip=()):
         try:
             netns = os.readlink(os.path.join(base, "ns", "net"))
             if netns not in tables:
-                inodes = set()
-                for name in ("tcp", "tcp6"):
-                    try:
-                        inodes |= connected_inodes(_read(os.path.join(base, "net", name)), ports)
-                    except OSError:
-                        continue  # no IPv6 in this kernel
-                tables[netns] = inodes
-            if not tables[netns]:
-                continue
-            fd_dir = os.path.join(base, "fd")
-            links = []
-            for fd in os.listdir(fd_dir):
-                try:
-                    links.append(os.readlink(os.path.join(fd_dir, fd)))
-                except OSError:
-                    continue
+                tables[netns] = _table_inodes(base, ("tcp", "tcp6"), lambda text: connected_inodes(text, ports))
+            if tables[netns] and _process_sockets(base) & tables[netns]:
+                pids.append(int(entry))
         except OSError:
             continue  # gone meanwhile, or not ours to read
-        if socket_inodes(links) & tables[netns]:
-            pids.append(int(entry))
     return sorted(pids)
 
 
@@ -138,24 +147,11 @@ def _network(proc, entry, tables):
     base = os.path.join(proc, entry)
     try:
         netns = os.readlink(os.path.join(base, "ns", "net"))
-        fd_dir = os.path.join(base, "fd")
-        links = []
-        for fd in os.listdir(fd_dir):
-            try:
-                links.append(os.readlink(os.path.join(fd_dir, fd)))
-            except OSError:
-                continue  # closed meanwhile
-        mine = socket_inodes(links)
+        mine = _process_sockets(base)
         if not mine:
             return False
         if netns not in tables:
-            inodes = set()
-            for name in ("tcp", "tcp6", "udp", "udp6"):
-                try:
-                    inodes |= inet_inodes(_read(os.path.join(base, "net", name)))
-                except OSError:
-                    continue  # no IPv6 in this kernel
-            tables[netns] = inodes
+            tables[netns] = _table_inodes(base, ("tcp", "tcp6", "udp", "udp6"), inet_inodes)
     except OSError:
         return None
     return bool(mine & tables[netns])

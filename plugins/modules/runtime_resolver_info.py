@@ -246,15 +246,9 @@ def service(name, timeout):
     pid = int(props.get("MainPID") or 0)
     if pid > 0:
         try:
-            path = os.readlink("/proc/%d/exe" % pid)
-            argv = [word for word in _read("/proc/%d/cmdline" % pid).split("\0") if word]
-            env = runtimes.parse_environment(_read("/proc/%d/environ" % pid))
-            try:
-                cwd = os.readlink("/proc/%d/cwd" % pid)
-            except OSError:
-                cwd = None
+            path, argv, env, cwd = process(pid)
             return path, argv, env, True, cwd
-        except OSError:
+        except Unreadable:
             pass  # gone meanwhile, or not ours to read: the unit's own settings then
     argv = runtimes.parse_exec_start(props.get("ExecStart", ""))
     env = {}

@@ -115,13 +115,18 @@ def in_namespace(tmp_path, prefer, argv, **kwargs):
     return subprocess.run(full, capture_output=True, text=True, timeout=120, env=env, check=False)
 
 
+def family(entry):
+    """The family of the server address a probe's connection came to (CLIENT INFO's laddr)."""
+    return FAMILY[entry["laddr"].rsplit(":", 1)[0].strip("[]")]
+
+
 def families(tmp_path, prefer, argv, **kwargs):
     """The family of each connection the probe made (as the server saw it)."""
     done = in_namespace(tmp_path, prefer, argv, **kwargs)
     assert done.returncode == 0, (argv, done.stdout, done.stderr)
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen and all(entry["port"] == int(argv[argv.index(NAME) + 1]) for entry in seen)
-    return [FAMILY[entry["laddr"].rsplit(":", 1)[0].strip("[]")] for entry in seen]
+    return [family(entry) for entry in seen]
 
 
 def jvm(server, *extra, properties=()):
@@ -191,7 +196,7 @@ JVM_TABLE = [
 def test_jvm_resolvers(tmp_path, server, properties, resolver, expected):
     seen = {prefer: families(tmp_path, prefer, jvm(server, "--resolver", resolver, properties=properties))
             for prefer in PREFERENCES}
-    assert seen == {prefer: [family] for prefer, family in expected.items()}
+    assert seen == {prefer: [fixed] for prefer, fixed in expected.items()}
 
 
 @pytest.mark.parametrize("prefer", PREFERENCES)
@@ -268,7 +273,7 @@ def test_runtime_resolver_info_agrees_with_each_probe(tmp_path, server, go_probe
             held[prefer] = proc
             line = proc.stdout.readline()  # printed once connected; the probe then holds its connections
             assert line, proc.stderr.read() if proc.poll() is not None else "no output"
-            measured[prefer] = [FAMILY[entry["laddr"].rsplit(":", 1)[0].strip("[]")] for entry in json.loads(line)]
+            measured[prefer] = [family(entry) for entry in json.loads(line)]
         result = run_adhoc(dict(redis_ports=[server]), module="dualstack.redis.runtime_resolver_info")
     finally:
         for proc in held.values():
@@ -292,5 +297,5 @@ def test_runtime_resolver_info_agrees_with_each_probe(tmp_path, server, go_probe
             assert set(seen) == {"ipv4", "ipv6"}, (case, prefer, seen, verdict)
         else:
             assert verdict["follows_preference"] is False, (case, verdict)
-            family = verdict["family"] or {"go-netgo": "ipv6"}[case]  # Go's own table: ::1 above IPv4
-            assert set(seen) == {family}, (case, prefer, seen, verdict)
+            fixed = verdict["family"] or {"go-netgo": "ipv6"}[case]  # Go's own table: ::1 above IPv4
+            assert set(seen) == {fixed}, (case, prefer, seen, verdict)
