@@ -29,7 +29,8 @@ description:
   - The Redis client library decides too, after the runtime (RV(runtimes[].clients)). Found from what the program
     runs with - Lettuce and Jedis among a JVM's jars (its class path, the C(dir/*) entries, an executable jar's nested
     C(BOOT-INF/lib) or C(WEB-INF/lib) jars and its manifest's C(Class-Path)); ioredis in the C(node_modules) Node
-    finds from the script; redis-py installed for a Python interpreter; go-redis in a Go binary's module list.
+    finds from the script; redis-py in a process's E(PYTHONPATH) directories, then installed for its Python
+    interpreter; go-redis in a Go binary's module list.
   - Lettuce with C(netty-resolver-dns) on the class path resolves with Netty, which never reads gai.conf and puts
     IPv4 first unless C(java.net.preferIPv6Addresses=true) (it reads V(system) as false); Jedis 4.1.0 and later
     shuffle the addresses (a random family per connection); ioredis before 5.8.2 looks names up over IPv4 only.
@@ -402,14 +403,16 @@ def ioredis_version(script, cwd, env):
     return None, None
 
 
-def redis_py_version(interpreters):
-    """The version of redis-py installed for a Python interpreter (its prefix's site-packages, Debian's dist-packages),
-    from the dist-info directory's name; None when none is found. ``interpreters``: the paths it was started by (a
-    virtual environment's bin/python, whose prefix holds the environment's packages) and runs as."""
+def redis_py_version(interpreters, path_dirs=()):
+    """The version of redis-py a Python process imports, from the dist-info directory's name: the first of PYTHONPATH's
+    directories (``path_dirs``, which come first in sys.path; pip install --target puts the dist-info there) holding
+    one, else its interpreter's prefix's site-packages or Debian's dist-packages; None when none is found.
+    ``interpreters``: the paths it was started by (a virtual environment's bin/python, whose prefix holds the
+    environment's packages) and runs as."""
     prefixes = set()
     for interpreter in interpreters:
         prefixes |= {os.path.dirname(os.path.dirname(interpreter)), os.path.dirname(os.path.dirname(os.path.realpath(interpreter)))}
-    patterns = []
+    patterns = [os.path.join(directory, "redis-*.dist-info") for directory in path_dirs]
     for prefix in sorted(prefixes):
         patterns += [os.path.join(prefix, "lib", "python3*", "site-packages", "redis-*.dist-info"),
                      os.path.join(prefix, "lib", "python3*", "dist-packages", "redis-*.dist-info"),
@@ -439,7 +442,8 @@ def client_libraries(entry, info, argv, env, cwd, started_as=None):
     pythons = [path for path in (started_as and _under(cwd, started_as), argv[0] if argv else None)
                if path and os.path.basename(path).startswith("python")]
     if pythons:
-        version = redis_py_version(pythons)
+        path_dirs = [_under(cwd, directory) for directory in env.get("PYTHONPATH", "").split(":") if directory]
+        version = redis_py_version(pythons, [directory for directory in path_dirs if directory])
         return [clients.redis_py_client(version, follows)] if version else []
     return []
 

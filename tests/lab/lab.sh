@@ -20,7 +20,8 @@
 #   tests/lab/lab.sh clients           the real clients those tests run besides redis-py: Node.js (apt) with
 #                                      ioredis (pinned, tests/lab/clients/ioredis.lock, into $IOREDIS_DIR), the JDK,
 #                                      Netty and Go with a C compiler (apt, the clients' own resolvers)
-#   tests/lab/lab.sh ioredis           only Node.js and ioredis (make demo: its client container mounts them)
+#   tests/lab/lab.sh ioredis           only Node.js and ioredis, the pinned one and 5.8.1 (make demo: its client
+#                                      container mounts them)
 #   tests/lab/lab.sh netty             only Debian's Netty (libnetty-java), for molecule protocol_preference
 #   tests/lab/lab.sh netns             make sure ip (iproute2) and sysctl (procps) are there for tests/netns
 #   tests/lab/lab.sh nettools          Debian's ifupdown, netplan.io and NetworkManager as offline oracles for
@@ -125,7 +126,7 @@ RESOLVER_DEPS=(
 )
 # Where tests/lab/npm_fetch.py puts ioredis and what it needs (NODE_PATH=$IOREDIS_DIR/node_modules).
 IOREDIS_DIR=${IOREDIS_DIR:-/var/cache/dualstack-lab/ioredis}
-# ioredis 5.8.1 (family 4 by default), beside it, for tests/cluster/test_client_resolvers.py only.
+# ioredis 5.8.1 (family 4 by default), beside it: tests/cluster/test_client_resolvers.py, client_view and the demo.
 IOREDIS_OLD_LOCK=$LAB_DIR/clients/ioredis-5.8.1.lock
 IOREDIS_OLD_DIR=$IOREDIS_DIR-5.8.1
 TOOLCHAIN_DEPS=(
@@ -431,11 +432,15 @@ ioredis_ready() {  # [LOCK DIR]: every package of the lock file fetched into DIR
     done <"$lock"
 }
 
-cmd_ioredis() {  # Node.js and the pinned ioredis (the demo's containers mount it; they have Debian's Node.js)
+cmd_ioredis() {  # Node.js, the pinned ioredis and 5.8.1 beside it (the demo's and client_view's containers mount them)
     install_deps "${CLIENT_DEPS[@]}"
     if ! ioredis_ready; then
         python3 "$LAB_DIR/npm_fetch.py" "$LAB_DIR/clients/ioredis.lock" "$IOREDIS_DIR" \
             || die "fetching ioredis from the npm registry failed (above); nothing else was changed"
+    fi
+    if ! ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then
+        python3 "$LAB_DIR/npm_fetch.py" "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR" \
+            || die "fetching ioredis 5.8.1 from the npm registry failed (above); nothing else was changed"
     fi
 }
 
@@ -446,10 +451,6 @@ cmd_netty() {  # Debian's Netty 4.1 (the protocol_preference scenario mounts /us
 
 cmd_clients() {
     cmd_ioredis
-    if ! ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then
-        python3 "$LAB_DIR/npm_fetch.py" "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR" \
-            || die "fetching ioredis 5.8.1 from the npm registry failed (above); nothing else was changed"
-    fi
     cmd_jdk
     install_deps "${RESOLVER_DEPS[@]}"
     say "real clients: Node.js $(node --version), ioredis in $IOREDIS_DIR/node_modules"

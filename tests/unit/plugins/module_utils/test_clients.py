@@ -217,3 +217,23 @@ def test_redis_py_of_a_virtual_environment(tmp_path):
     os.symlink("/usr/bin/python3", str(venv / "bin" / "python"))
     assert rri.redis_py_version([str(venv / "bin" / "python")]) == "5.0.1"
     assert rri.redis_py_version([str(tmp_path / "elsewhere" / "bin" / "python3")]) is None
+
+
+def test_redis_py_on_pythonpath_comes_before_the_interpreters_own(tmp_path):
+    """PYTHONPATH's directories come first in sys.path (pip install --target puts the dist-info there); a relative
+    entry counts against the process's working directory, and is skipped when that is unknown."""
+    venv = tmp_path / "venv"
+    (venv / "lib" / "python3.11" / "site-packages" / "redis-5.0.1.dist-info").mkdir(parents=True)
+    (venv / "bin").mkdir()
+    os.symlink("/usr/bin/python3", str(venv / "bin" / "python"))
+    (tmp_path / "app" / "vendor" / "redis-4.1.2.dist-info").mkdir(parents=True)
+    (tmp_path / "empty").mkdir()
+    python = [str(venv / "bin" / "python")]
+    assert rri.redis_py_version(python, [str(tmp_path / "empty"), str(tmp_path / "app" / "vendor")]) == "4.1.2"
+    assert rri.redis_py_version(python, [str(tmp_path / "empty")]) == "5.0.1"
+    argv = [str(venv / "bin" / "python"), "app.py"]
+    entry = {"kind": "python", "follows_gai_conf": True}
+    found = rri.client_libraries(entry, {}, argv, {"PYTHONPATH": "vendor:" + str(tmp_path / "empty")}, str(tmp_path / "app"))
+    assert [(c["library"], c["version"]) for c in found] == [("redis-py", "4.1.2")]
+    found = rri.client_libraries(entry, {}, argv, {"PYTHONPATH": "vendor"}, None)
+    assert [(c["library"], c["version"]) for c in found] == [("redis-py", "5.0.1")]
