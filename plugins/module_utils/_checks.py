@@ -23,10 +23,25 @@ def seconds(value, name, minimum, maximum, exclusive_minimum=False):
     return None
 
 
+# The last moment a ``since`` may name: the end of the year 9999 (what datetime can still show).
+LATEST_MOMENT = 253402300799.0
+
+
+def moment(value, name):
+    """A sentence naming ``name`` when ``value`` is not a finite moment in seconds since the epoch (from 0 to the
+    end of the year 9999; ``nan`` would compare false with every process's start), else None."""
+    if value is None or isinstance(value, bool) or not math.isfinite(value) or not 0 <= value <= LATEST_MOMENT:
+        return "%s must be a moment in seconds since the epoch, from 0 to %d, got %s" % (name, LATEST_MOMENT, value)
+    return None
+
+
 def address_problem(address):
     """Why ``address`` (an ipaddress object) cannot be the address a node or host is reached at, or None: the one
     rule of the collection for node and host addresses (Redis Enterprise internal and external addresses, addresses
     persisted in a host's network configuration)."""
+    scope = getattr(address, "scope_id", None)  # Python 3.9+ parses fd00::11%eth0; older ones refuse it
+    if scope:
+        return "has a zone index (%%%s); a node is reached at an address without one" % scope
     mapped = getattr(address, "ipv4_mapped", None)
     if mapped is not None:
         return "is an IPv4-mapped IPv6 address; give the IPv4 address %s itself" % mapped

@@ -130,16 +130,23 @@ def _topology(conn, port):
     raise EndpointError("server", "%s knows none of CLUSTER SHARDS, SLOTS, NODES: %s" % (ct.where(conn.address, port), last))
 
 
-def _entry(node):
-    endpoint = node["endpoint"] or node["ip"] or node["hostname"]
-    entry = dict(id=node["id"], role=node["role"], endpoint=endpoint, port=node["port"], ip=node["ip"],
-                 hostname=node["hostname"], family=ct.family(endpoint) if endpoint else "hostname")
-    if entry["family"] == "hostname" and endpoint and endpoint != "?":
-        try:
-            entry["resolved"] = resp.addresses(endpoint, node["port"])
-        except resp.RespError as exc:
-            entry["resolved"], entry["resolve_error"] = [], str(exc)
-    return entry
+def _entries(nodes, timeout):
+    """The topology's entries; the nodes announced by a name are resolved together, all within ``timeout`` seconds
+    (a name not resolved by then has ``resolve_error``)."""
+    entries = []
+    for node in nodes:
+        endpoint = node["endpoint"] or node["ip"] or node["hostname"]
+        entries.append(dict(id=node["id"], role=node["role"], endpoint=endpoint, port=node["port"], ip=node["ip"],
+                            hostname=node["hostname"], family=ct.family(endpoint) if endpoint else "hostname"))
+    named = [entry for entry in entries if entry["family"] == "hostname" and entry["endpoint"] and entry["endpoint"] != "?"]
+    found = resp.resolve_many([(entry["endpoint"], entry["port"]) for entry in named], timeout)
+    for entry in named:
+        value = found[(entry["endpoint"], entry["port"])]
+        if isinstance(value, resp.RespError):
+            entry["resolved"], entry["resolve_error"] = [], str(value)
+        else:
+            entry["resolved"] = resp.reported(value)
+    return entries
 
 
 def observe(params, connect=None):
@@ -149,7 +156,7 @@ def observe(params, connect=None):
     host, port = kwargs["host"], kwargs["port"]
     at = ct.where(host, port)
     try:
-        resolved = resp.addresses(host, port)
+        resolved = resp.addresses(host, port, kwargs["socket_connect_timeout"])
         # One deadline for connecting (every address together), then the same for each reply: the shared options
         # give socket_connect_timeout and socket_timeout one value (connect_timeout).
         conn, attempts = connect(host, port, kwargs["socket_connect_timeout"], tls=tls_context(kwargs))
@@ -174,7 +181,7 @@ def observe(params, connect=None):
         result["cluster"] = enabled
         if enabled:
             result["topology_command"], nodes = _topology(conn, port)
-            result["topology"] = [_entry(node) for node in nodes]
+            result["topology"] = _entries(nodes, kwargs["socket_connect_timeout"])
     except (resp.RespError, resp.ReplyError) as exc:
         raise _fail(exc, host, port, params["tls"])
     finally:

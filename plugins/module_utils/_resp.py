@@ -16,6 +16,7 @@ that stops talking, gives a clear error instead of a hang or unbounded memory.
 import os
 import socket
 import ssl
+import threading
 import time
 
 # ``host:port`` with an IPv6 address in brackets, as everywhere in the collection's messages.
@@ -25,6 +26,8 @@ MAX_BULK = 64 * 1024 * 1024
 MAX_ELEMENTS = 1024 * 1024
 MAX_DEPTH = 8
 MAX_LINE = 64 * 1024
+# At most this many lookups run at once in resolve_many().
+MAX_LOOKUPS = 16
 
 
 class RespError(Exception):
@@ -142,9 +145,65 @@ def resolve(host, port):
     return out
 
 
-def addresses(host, port):
-    """resolve() as the modules report it: [{address, family}] with ``ipv4``/``ipv6``."""
-    return [dict(address=sockaddr[0], family=_family_name(family)) for family, sockaddr in resolve(host, port)]
+def resolve_many(targets, timeout, clock=time.monotonic, lookup=None):
+    """{(host, port): resolve()'s list, or the RespError it raised} for each of ``targets``, looked up together (at
+    most MAX_LOOKUPS at once) within one deadline of ``timeout`` seconds for all of them: getaddrinfo has no timeout
+    of its own (a resolver that never answers holds it for its retries times its timeout, per name), so each runs in
+    a daemon thread, and a lookup not done by the deadline is a RespError of kind ``timeout`` (its thread is left
+    behind; it ends with the resolver's own timeout or with the process). ``lookup`` is resolve() unless given."""
+    lookup = lookup or resolve
+    pending = []
+    for target in targets:
+        if target not in pending:
+            pending.append(target)
+    results, guard = {}, threading.Lock()
+
+    def work():
+        while True:
+            with guard:
+                if not pending:
+                    return
+                target = pending.pop(0)
+            try:
+                value = lookup(*target)
+            except RespError as exc:
+                value = exc
+            with guard:
+                results[target] = value
+
+    waiting = list(pending)
+    deadline = clock() + timeout
+    workers = [threading.Thread(target=work) for _index in range(min(MAX_LOOKUPS, len(pending)))]
+    for worker in workers:
+        worker.daemon = True
+        worker.start()
+    for worker in workers:
+        worker.join(max(0.0, deadline - clock()))
+    with guard:
+        pending[:] = []  # lookups not started by the deadline never start
+        done = dict(results)
+    for target in waiting:
+        if target not in done:
+            done[target] = RespError("timeout", "cannot resolve %s: no answer within %s s" % (target[0], timeout))
+    return done
+
+
+def resolve_within(host, port, timeout, clock=time.monotonic):
+    """resolve() bounded by ``timeout`` seconds (resolve_many()); RespError of kind ``timeout`` when it takes longer."""
+    value = resolve_many([(host, port)], timeout, clock)[(host, port)]
+    if isinstance(value, RespError):
+        raise value
+    return value
+
+
+def addresses(host, port, timeout=None):
+    """reported(resolve()), within ``timeout`` seconds when given."""
+    return reported(resolve(host, port) if timeout is None else resolve_within(host, port, timeout))
+
+
+def reported(found):
+    """resolve()'s list as the modules report it: [{address, family}] with ``ipv4``/``ipv6``."""
+    return [dict(address=sockaddr[0], family=_family_name(family)) for family, sockaddr in found]
 
 
 class Connection:
@@ -207,15 +266,15 @@ def tls_context(ca_path=None, validate_certs=True):
 
 
 def connect(host, port, timeout, tls=None, clock=time.monotonic, create=socket.socket):
-    """(Connection, attempts): the first of getaddrinfo's addresses for ``host`` that accepts within what is left of
-    ``timeout``, as clients do; ``attempts`` lists {address, family, error} for each address tried before it.
+    """(Connection, attempts): the first of getaddrinfo's addresses for ``host`` (looked up within ``timeout``) that
+    accepts within what is left of ``timeout``, as clients do; ``attempts`` lists {address, family, error} for each address tried before it.
 
     ``tls`` is an ssl.SSLContext (``tls_context()``) or None; the certificate is checked against ``host`` as given.
     RespError (kind ``refused``, ``timeout``, ``tls``, ``resolve``, ``unreachable``) when none works, naming each.
     """
     deadline = clock() + timeout
     attempts = []
-    for family, sockaddr in resolve(host, port):
+    for family, sockaddr in resolve_within(host, port, timeout, clock):
         left = deadline - clock()
         if left <= 0:
             attempts.append(dict(address=sockaddr[0], family=_family_name(family), error="not tried: %s s spent" % timeout))

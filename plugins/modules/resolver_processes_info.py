@@ -28,7 +28,7 @@ options:
     type: path
     default: /etc/gai.conf
   since:
-    description: The moment, in seconds since the epoch (as the fact C(ansible_date_time.epoch) or C(date +%s) give it).
+    description: The moment, in seconds since the epoch (as the fact C(ansible_date_time.epoch) or C(date +%s) give it), from 0 to the end of the year 9999.
     type: float
   limit:
     description: At most this many processes in RV(processes) (RV(count) says how many there are); 1 to 1000.
@@ -119,6 +119,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils import _procs as procs
 
 
@@ -135,6 +136,8 @@ def main():
     if not 1 <= params["limit"] <= 1000:
         module.fail_json(msg="limit must be from 1 to 1000, got %d" % params["limit"])
     since = params["since"]
+    if since is not None and checks.moment(since, "since"):
+        module.fail_json(msg=checks.moment(since, "since"))
     if since is None:
         try:
             since = os.stat(params["path"]).st_mtime

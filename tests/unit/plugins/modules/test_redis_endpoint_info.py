@@ -5,6 +5,8 @@ faked; the real-server tests are in tests/cluster/test_resp_client.py)."""
 import datetime
 import socket
 import ssl
+import threading
+import time
 
 import pytest
 import yaml
@@ -251,3 +253,64 @@ def test_a_client_key_that_does_not_fit_is_a_tls_error_before_connecting(fake_se
     assert failed and result["kind"] == "tls", result
     assert result["msg"].startswith("cannot load the client certificate %s with the key %s: " % (cert, other_key)), result
     assert fake_server["connect"] == []
+
+
+# --- issue 29: the names of the topology are resolved within connect_timeout, all together ----------------------
+
+class FakeClusterConnection(FakeConnection):
+    """A cluster node whose CLUSTER SLOTS announces ten masters by hostname (Redis 7's hostname endpoints)."""
+
+    def command(self, *args):
+        self.commands.append(args)
+        if args == ("INFO", "cluster"):
+            return b"# Cluster\r\ncluster_enabled:1\r\n"
+        if args == ("CLUSTER", "SHARDS"):
+            raise resp.ReplyError("ERR unknown subcommand 'SHARDS'")
+        if args == ("CLUSTER", "SLOTS"):
+            return [[index * 1000, index * 1000 + 999, [b"node%d.cache.test" % index, 6379, b"%040d" % index]]
+                    for index in range(10)]
+        return FakeConnection.command(self, *args)
+
+
+def test_names_a_resolver_never_answers_take_connect_timeout_in_all(monkeypatch, run_in_process):
+    """Ten nodes announced by name, a resolver that never answers for them: the module ends within its timeout
+    (1 s) plus a margin, not after ten lookups one after another (13 s with a 1.3 s resolver before the fix), and
+    names each unresolved node; the seed, by address, resolves at once."""
+    released = threading.Event()
+
+    def resolve(host, port):
+        if host == "127.0.0.1":
+            return [(socket.AF_INET, ("127.0.0.1", port))]
+        released.wait(60)  # a black hole: getaddrinfo's own timeout is the resolver's (5 s x 2 tries by default)
+        return []
+
+    monkeypatch.setattr(resp, "resolve", resolve)
+    monkeypatch.setattr(resp, "connect", lambda host, port, timeout, tls=None: (FakeClusterConnection("127.0.0.1", port), []))
+    started = time.monotonic()
+    try:
+        failed, result = run_in_process(redis_endpoint_info, {"host": "127.0.0.1", "port": 6379, "timeout": 1})
+    finally:
+        took = time.monotonic() - started
+        released.set()  # the lookups left behind end now
+    assert not failed, result
+    assert took < 3, took
+    assert len(result["topology"]) == 10 and all(
+        entry["resolved"] == [] and entry["resolve_error"] == "cannot resolve %s: no answer within 1.0 s" % entry["endpoint"]
+        for entry in result["topology"]), result["topology"]
+
+
+def test_names_that_resolve_are_resolved_all_together(monkeypatch):
+    """The lookups run at once (a 0.3 s resolver, 10 names: about 0.3 s, not 3 s) and each keeps its own answer."""
+    def resolve(host, port):
+        time.sleep(0.3)
+        number = int(host[4:].split(".")[0])
+        return [(socket.AF_INET6, ("fd00::%d" % number, port, 0, 0)), (socket.AF_INET, ("10.0.0.%d" % number, port))]
+
+    monkeypatch.setattr(resp, "resolve", resolve)
+    nodes = [dict(id="%040d" % n, role="master", endpoint="node%d.cache.test" % n, port=6379, ip=None, hostname=None)
+             for n in range(10)]
+    started = time.monotonic()
+    entries = endpoint._entries(nodes, 5)
+    assert time.monotonic() - started < 2
+    assert [entry["resolved"] for entry in entries] == [
+        [dict(address="fd00::%d" % n, family="ipv6"), dict(address="10.0.0.%d" % n, family="ipv4")] for n in range(10)]

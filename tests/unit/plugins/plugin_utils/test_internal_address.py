@@ -104,6 +104,15 @@ def test_unusable_new_addresses_follow_the_module_rule(new, words):
     assert len(problems) == 1 and words in problems[0]
 
 
+def test_a_zone_indexed_new_address_is_refused_before_anything_changes():
+    """Issue 29: Python 3.9+'s ipaddress parses fd00::11%eth0 and the plan took it; every module refuses it, so the run
+    found out after the node was demoted and stopped. The plan refuses it (older Pythons: not an IP address)."""
+    nodes = [dict(node, address=address) for node, address in zip(NODES, ("fd00::1", "fd00::2", "fd00::3"))]
+    problems = plan_internal_addresses(nodes, [request("re1", "fd00::11%eth0"), request("re2", None)])["problems"]
+    assert len(problems) == 1 and "fd00::11%eth0" in problems[0], problems
+    assert "has a zone index (%eth0)" in problems[0] or "is not an IP address" in problems[0]
+
+
 # --- an interrupted change, recorded on its node ---------------------------------------------------------
 
 @pytest.mark.parametrize("cluster_address", ["10.0.0.12", "10.0.1.12"])
