@@ -59,7 +59,7 @@ options:
     aliases: [aws_endpoint_url]
   aws_ca_bundle:
     description:
-      - A PEM file of the certificate authorities to check the API endpoint's certificate against.
+      - A PEM file of the certificate authorities to check the API endpoint's certificate against (a regular file).
       - When not set, botocore's own setting (E(AWS_CA_BUNDLE), or C(ca_bundle) in the profile), else the bundle
         botocore ships with. Not used with O(validate_certs=false).
     type: path
@@ -72,14 +72,14 @@ options:
     description:
       - How many times botocore retries a call after the first attempt when it fails with a transient error
         (throttling, a 5xx reply, a dropped connection), with botocore's C(standard) retry mode and its
-        exponential backoff. V(0) makes one attempt only.
+        exponential backoff. V(0) makes one attempt only; at most V(50).
       - Replaces the E(AWS_MAX_ATTEMPTS) and E(AWS_RETRY_MODE) settings for this module's calls.
     type: int
     default: 5
   aws_timeout:
     description:
       - Seconds to wait for a connection to the API endpoint, and for each reply, before the attempt counts as
-        failed (and may be retried, see O(aws_retries)).
+        failed (and may be retried, see O(aws_retries)); 1 to 3600.
     type: int
     default: 60
 notes:

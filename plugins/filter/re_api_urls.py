@@ -49,11 +49,10 @@ _value:
 """
 
 import ipaddress
-import re
 
 from ansible.errors import AnsibleFilterError
 
-_NAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$")
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 
 
 def _flat(items):
@@ -79,9 +78,12 @@ def re_api_urls(hosts, port=9443):
             address = ipaddress.ip_address(text.strip("[]"))
             host_part = "[%s]" % address.compressed if address.version == 6 else address.compressed
         except ValueError:
-            if not _NAME.match(text):
-                raise AnsibleFilterError("re_api_urls: %r is neither an IP address nor a host name" % (host,))
-            host_part = text.lower().rstrip(".")
+            # The collection's rule for host names; a URL holds a name in its IDNA (ASCII) form, and no ':' or '/'.
+            problem = checks.hostname(text, "host") or (
+                "host %r is not a host name for a URL" % text if any(c in text for c in ":/[]@?#") else None)
+            if problem:
+                raise AnsibleFilterError("re_api_urls: %s: neither an IP address nor a host name" % problem)
+            host_part = text.rstrip(".").encode("idna").decode("ascii").lower()
         url = "https://%s:%d" % (host_part, port)
         if url not in urls:
             urls.append(url)

@@ -15,6 +15,8 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+
 try:
     import boto3
     import botocore.config
@@ -37,6 +39,8 @@ ENVIRONMENT = {
 }
 
 KEY_OPTIONS = ("access_key", "secret_key", "session_token")
+# The largest aws_retries and aws_timeout (seconds) taken.
+MAX_RETRIES, MAX_TIMEOUT = 50, 3600
 
 
 class AWSSetupError(Exception):
@@ -82,11 +86,11 @@ def check_params(params):
         return "%s is set but %s is not: give both (or neither, to use a profile or botocore's own credentials)" % (given, missing)
     if params.get("session_token") and not params.get("access_key"):
         return "session_token is set without access_key and secret_key: a session token goes with both"
-    if params["aws_retries"] < 0:
-        return "aws_retries must be 0 or more, not %d" % params["aws_retries"]
-    if params["aws_timeout"] < 1:
-        return "aws_timeout must be 1 or more seconds, not %d" % params["aws_timeout"]
-    return None
+    return (checks.count(params["aws_retries"], "aws_retries", 0, MAX_RETRIES)
+            or checks.seconds(params["aws_timeout"], "aws_timeout", 1, MAX_TIMEOUT)
+            or (params.get("aws_ca_bundle") and params["validate_certs"]
+                and checks.regular_file(params["aws_ca_bundle"], "aws_ca_bundle"))
+            or None)
 
 
 def client_config(params):

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: dualstack.redis contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Checks of option values the argument spec can only type: numbers of seconds, usable addresses. No I/O.
+"""The collection's one rule per kind of input, for every entry point (modules, filters, the plan): numbers of
+seconds and counts, node addresses, host names, interface names, files. No I/O but a stat() of a file named.
 
 Private to dualstack.redis: not a public API, may change in any release.
 
@@ -9,7 +10,10 @@ Private to dualstack.redis: not a public API, may change in any release.
 (``nan`` compares false with everything, so a loop guarded by it never ends, and ``time.sleep(1e300)`` raises).
 """
 
+import ipaddress
 import math
+import os
+import stat
 
 
 def seconds(value, name, minimum, maximum, exclusive_minimum=False):
@@ -50,4 +54,87 @@ def address_problem(address):
                        ("is_reserved", "a reserved address (this includes the broadcast address 255.255.255.255)")):
         if getattr(address, flag):
             return "is %s, which no node can be reached at" % what
+    return None
+
+
+def count(value, name, minimum, maximum):
+    """A sentence naming ``name`` when ``value`` is not a whole number from ``minimum`` to ``maximum``, else None."""
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or not minimum <= value <= maximum:
+        return "%s must be a whole number from %s to %s, got %s" % (name, minimum, maximum, value)
+    return None
+
+
+def node_address(text, name):
+    """(ipaddress object, None), or (None, a sentence naming ``name``): ``text`` as an address a node or host is
+    reached at, by address_problem()'s rule. Whitespace around it (a space in YAML, a CRLF from a file) is dropped;
+    any other byte that is not part of an address is refused."""
+    text = "" if text is None else str(text).strip()
+    shown = "'%s'" % text if text.isprintable() else repr(text)
+    if "%" in text:  # a zone index (fe80::1%eth0), which Python reads only from 3.9 on
+        return None, "%s %s has a zone index; give the plain address" % (name, shown)
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return None, "%s %s is not an IPv4 or IPv6 address" % (name, shown)
+    problem = address_problem(address)
+    return (None, "%s %s %s" % (name, shown, problem)) if problem else (address, None)
+
+
+# The longest name a resolver takes (RFC 1035: 255 octets on the wire) and the longest label.
+MAX_NAME, MAX_LABEL = 253, 63
+
+
+def hostname(text, name):
+    """A sentence naming ``name`` when ``text`` is neither an IP address (a zone index allowed: a link-local peer is
+    reached through one) nor a name a resolver can take (labels of 1 to 63 octets once IDNA-encoded, 253 in all,
+    no whitespace or control byte), else None."""
+    text = "" if text is None else str(text)
+    try:
+        ipaddress.ip_address(text.split("%", 1)[0] if "%" in text and ":" in text else text)
+        return None
+    except ValueError:
+        pass
+    problem = None
+    if not text:
+        problem = "is empty"
+    elif any(char.isspace() or ord(char) < 32 or ord(char) == 127 for char in text):
+        problem = "holds whitespace or a control character"
+    elif any(not label for label in (text[:-1] if text.endswith(".") else text).split(".")):
+        problem = "has an empty label"
+    else:
+        raw = (text[:-1] if text.endswith(".") else text).split(".")
+        try:
+            labels = [label.encode("idna") for label in raw]
+        except UnicodeError as exc:
+            problem = ("has a label longer than %d characters" % MAX_LABEL if any(len(label) > MAX_LABEL for label in raw)
+                       else "is not a name a resolver can take (%s)" % exc)
+        else:
+            if any(len(label) > MAX_LABEL for label in labels):
+                problem = "has a label longer than %d characters" % MAX_LABEL
+            elif len(b".".join(labels)) > MAX_NAME:
+                problem = "is longer than %d characters" % MAX_NAME
+    return "%s %r %s" % (name, text, problem) if problem else None
+
+
+def interface(text, name):
+    """A sentence naming ``name`` when ``text`` is not a Linux interface name (1 to 15 bytes, not . or .., printable,
+    no '/', ':' or whitespace), else None."""
+    text = "" if text is None else str(text)
+    if (not text or len(text.encode("utf-8", "surrogateescape")) > 15 or text in (".", "..")
+            or any(char in "/:" or char.isspace() for char in text) or not text.isprintable()):
+        return "%s %r is not a Linux interface name (1 to 15 characters, none of '/', ':' or spaces)" % (name, text)
+    return None
+
+
+def regular_file(path, name):
+    """A sentence naming ``name`` and ``path`` when ``path`` is not an existing regular file (followed through its
+    links): a directory, FIFO, device, dangling link or link loop is refused before anything reads it."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        return "%s %s cannot be read: %s" % (name, path, exc.strerror or exc)
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
+        return "%s %s is %s, not a regular file" % (name, path, kind)
     return None

@@ -35,7 +35,7 @@ def redis_argument_spec():
 
 def connection_problems(params):
     """Errors in the connection options that the argument spec cannot express, as a list of sentences."""
-    problems = []
+    problems = [checks.hostname(params["host"], "host")]
     if not 1 <= params["port"] <= 65535:
         problems.append("port must be between 1 and 65535, got %d" % params["port"])
     problems.append(checks.seconds(params["connect_timeout"], "connect_timeout", 0, 3600, exclusive_minimum=True))

@@ -168,6 +168,9 @@ def resolve_many(targets, timeout, clock=time.monotonic, lookup=None):
                 value = lookup(*target)
             except RespError as exc:
                 value = exc
+            except Exception as exc:  # pylint: disable=broad-except
+                # (in a thread: whatever fails there, the lookup did)
+                value = RespError("resolve", "cannot resolve %s: %s" % (target[0], exc))
             with guard:
                 results[target] = value
 

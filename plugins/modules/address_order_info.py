@@ -96,6 +96,8 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+
 FAMILIES = {"any": socket.AF_UNSPEC, "ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 NAMES = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
 
@@ -113,22 +115,9 @@ def ordered_addresses(infos):
 
 
 def name_problem(name):
-    """Why ``name`` cannot be looked up, or None: what getaddrinfo() would refuse with a traceback or an obscure code."""
-    if not name:
-        return "name is empty; give a host name or an address"
-    if "\x00" in name:
-        return "name %r holds a NUL byte" % name
-    if ":" in name:  # an IPv6 literal: getaddrinfo() checks it
-        return None
-    labels = name.rstrip(".").split(".")
-    if len(name.rstrip(".")) > 253:
-        return "name %s... is %d characters long; a DNS name has at most 253" % (name[:40], len(name))
-    for label in labels:
-        if not label:
-            return "name %r has an empty label (two dots in a row)" % name
-        if len(label) > 63:  # a longer non-ASCII label after IDNA encoding is getaddrinfo()'s UnicodeError, below
-            return "name %s has a label of more than 63 characters (%s...); DNS labels have at most 63" % (name[:80], label[:20])
-    return None
+    """Why ``name`` cannot be looked up, or None: the collection's rule for host names (an address, or a name a
+    resolver can take), which also spares getaddrinfo() what it would refuse with a traceback or an obscure code."""
+    return checks.hostname(name, "name")
 
 
 def main():

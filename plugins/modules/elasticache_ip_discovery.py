@@ -65,11 +65,11 @@ options:
     type: bool
     default: false
   wait_timeout:
-    description: Seconds to wait with O(wait=true).
+    description: Seconds to wait with O(wait=true), 0 to 86400.
     type: int
     default: 1200
   wait_delay:
-    description: Seconds between reads with O(wait=true).
+    description: Seconds between reads with O(wait=true), 1 to 3600.
     type: int
     default: 15
 notes:
@@ -212,6 +212,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _aws as aws
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils import _elasticache as ec
 
 try:
@@ -226,6 +227,10 @@ def fail_aws(module, exc, msg, **result):
     if details:
         result["error"] = details
     module.fail_json(msg="%s: %s" % (msg, aws.error_text(exc)), **result)
+
+
+# The largest wait_timeout and wait_delay (seconds) taken.
+MAX_WAIT, MAX_DELAY = 86400, 3600
 
 
 def main():
@@ -252,9 +257,8 @@ def main():
     label = ec.KINDS[kind]["label"]
     if not (resource_id or "").strip():
         module.fail_json(msg="give a non-empty replication_group_id or cache_cluster_id")
-    if params["wait_timeout"] < 0 or params["wait_delay"] < 1:
-        module.fail_json(msg="wait_timeout must be 0 or more and wait_delay 1 or more seconds")
-    problem = aws.check_params(params)
+    problem = (checks.seconds(params["wait_timeout"], "wait_timeout", 0, MAX_WAIT)
+               or checks.seconds(params["wait_delay"], "wait_delay", 1, MAX_DELAY) or aws.check_params(params))
     if problem:
         module.fail_json(msg=problem)
     aws.check_library(module)

@@ -101,6 +101,7 @@ def demote(params, check_mode):
         raise re_nodes.ReError("re_node_demote runs rladmin on a node of the cluster (transport rladmin or auto): the REST API's "
                                "enslave_node action has no demote_node option, and moving the master role is a separate "
                                "action there")
+    transport.check(params)
     if retry is not None and not 1 <= retry < params["command_timeout"]:
         raise re_nodes.ReError("retry_timeout_seconds must be 1 or more and less than command_timeout (%s), got %d"
                                % (params["command_timeout"], retry))

@@ -9,6 +9,8 @@ Private to dualstack.redis: not a public API, may change in any release.
 import ipaddress
 import json
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+
 
 class IprouteError(ValueError):
     """Input or ``ip`` output this module cannot work with; the message says which."""
@@ -65,14 +67,13 @@ def parse_routes(text):
 
 
 def normalize_address(value, name):
-    """``value`` as a plain IPv4 or IPv6 address (compressed), or an IprouteError naming option ``name``."""
-    text = str(value).strip()
-    if "%" in text:
-        raise IprouteError("%s '%s' has a zone index; give the plain address (the interface option says where)" % (name, value))
-    try:
-        return ipaddress.ip_address(text).compressed
-    except ValueError:
-        raise IprouteError("%s '%s' is not an IPv4 or IPv6 address" % (name, value))
+    """``value`` as a plain IPv4 or IPv6 address (compressed), or an IprouteError naming option ``name``: the
+    collection's one rule for node and host addresses (_checks.node_address; no zone index: the interface option
+    says where)."""
+    address, problem = checks.node_address(value, name)
+    if problem:
+        raise IprouteError(problem)
+    return address.compressed
 
 
 def family(address_text):
@@ -88,9 +89,10 @@ def check_prefix_length(address_text, prefix_length):
 
 
 def check_interface(name):
-    """An IprouteError unless ``name`` can be a Linux interface name (1-15 bytes, no '/', ':' or space)."""
-    if not name or len(name.encode("utf-8")) > 15 or name in (".", "..") or any(c in name for c in "/: \t\n") or not name.isprintable():
-        raise IprouteError("interface %r is not a Linux interface name (1 to 15 characters, none of '/', ':' or spaces)" % (name,))
+    """An IprouteError unless ``name`` can be a Linux interface name (_checks.interface)."""
+    problem = checks.interface(name, "interface")
+    if problem:
+        raise IprouteError(problem)
 
 
 def promote_key(interface):

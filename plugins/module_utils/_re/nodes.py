@@ -16,7 +16,7 @@ request recorded in ``ran`` before it goes) and ``learn(nodes)``.
 
 import ipaddress
 
-from ansible_collections.dualstack.redis.plugins.module_utils._checks import address_problem
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 
 EXTERNAL_STATES = ("exact", "present", "absent")
 
@@ -50,17 +50,11 @@ def master_id(nodes):
 
 
 def normalize_address(value, where):
-    """A usable IPv4 or IPv6 address as the cluster should get it (IPv6 lower-case and compressed), or an error."""
-    text = str(value).strip()
-    if "%" in text:  # a zone index (fe80::1%eth0), which Python reads only from 3.9 on
-        raise ReError("%s '%s' has a zone index; give the plain address" % (where, value))
-    try:
-        address = ipaddress.ip_address(text)
-    except ValueError:
-        raise ReError("%s '%s' is not an IPv4 or IPv6 address" % (where, value))
-    problem = address_problem(address)
+    """A usable IPv4 or IPv6 address as the cluster should get it (IPv6 lower-case and compressed), or an error: the
+    collection's one rule for node addresses (_checks.node_address)."""
+    address, problem = checks.node_address(value, where)
     if problem:
-        raise ReError("%s '%s' %s" % (where, value, problem))
+        raise ReError(problem)
     return address.compressed
 
 

@@ -238,8 +238,8 @@ class Rladmin(object):
             raise ReError(problem)
         path = params["rladmin_path"]
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            raise ReError("rladmin not found or not executable at %s; is this a Redis Enterprise node? (set rladmin_path "
-                          "otherwise, or use the REST API: transport rest and api_url)" % path)
+            raise ReError("rladmin not found or not executable at %s (rladmin_path); is this a Redis Enterprise node? (set "
+                          "rladmin_path otherwise, or use the REST API: transport rest and api_url)" % path)
         self.path = path
         self.timeout = params["command_timeout"]
 

@@ -10,8 +10,11 @@ Private to dualstack.redis: not a public API, may change in any release.
 E(RE_API_URL)) is set, rladmin otherwise. ``rladmin`` ignores ``api_url`` and the environment; ``rest`` needs it.
 """
 
+import os
+
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
 from ansible_collections.dualstack.redis.plugins.module_utils._re import rladmin
 from ansible_collections.dualstack.redis.plugins.module_utils._re.nodes import ReError
 
@@ -55,8 +58,29 @@ def kind(params):
     return wanted
 
 
+# The largest node id taken (Redis Enterprise numbers its nodes from 1, one more per node ever added).
+MAX_NODE_ID = 100000
+
+
+def check(params):
+    """The options every Redis Enterprise module shares, by the collection's rules and whatever the transport (a
+    value the run does not use is still refused): raises ReError naming the first bad one. Needs no request."""
+    node = params.get("node")
+    problem = (
+        (node is not None and checks.count(node, "node", 1, MAX_NODE_ID))
+        or checks.seconds(params["api_timeout"], "api_timeout", 1, 3600)
+        or checks.seconds(params["command_timeout"], "command_timeout", 1, 86400)
+        or (params.get("api_tls_name") is not None and checks.hostname(params["api_tls_name"], "api_tls_name"))
+        or (params.get("ca_path") and checks.regular_file(params["ca_path"], "ca_path"))
+        or (kind(params) == "rladmin" and os.path.lexists(params["rladmin_path"] or "")
+            and checks.regular_file(params["rladmin_path"], "rladmin_path")))
+    if problem:
+        raise ReError(problem)
+
+
 def connect(params):
-    """The transport object (rladmin.Rladmin or rest.Rest), its options checked; raises ReError."""
+    """The transport object (rladmin.Rladmin or rest.Rest), its options checked (check() first); raises ReError."""
+    check(params)
     if kind(params) == "rest":
         from ansible_collections.dualstack.redis.plugins.module_utils._re import rest  # pylint: disable=import-outside-toplevel
         return rest.Rest(dict(params, api_url=urls(params)))

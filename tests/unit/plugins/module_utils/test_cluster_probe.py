@@ -219,9 +219,10 @@ def test_hostname_only_announcements_stop_the_wait():
     (dict(interval=float("inf")), "interval must be more than 0 to 3600 seconds, got inf"),
     (dict(connect_timeout=1e300), "connect_timeout must be more than 0 to 3600 seconds, got 1e+300"),
     (dict(port=0, interval=0), "port must be between 1 and 65535"),  # with the connection options' problems
+    (dict(host="a..example", interval=0), "host 'a..example' has an empty label"),
 ])
 def test_argument_problems(change, words):
-    base = dict(port=6379, timeout=10, interval=1.0, connect_timeout=5.0, tls=False)
+    base = dict(host="redis.example", port=6379, timeout=10, interval=1.0, connect_timeout=5.0, tls=False)
     base.update(change)
     problems = cp.argument_problems(base)
     assert any(words in p for p in problems) and len(problems) == len(change)

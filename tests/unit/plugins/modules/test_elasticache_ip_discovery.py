@@ -268,9 +268,9 @@ def test_wait_fails_at_its_timeout(stub, run_module):
     (dict(replication_group_id=None), "one of the following is required"),
     (dict(replication_group_id=" "), "give a non-empty replication_group_id or cache_cluster_id"),
     (dict(ip_discovery="dual_stack"), "value of ip_discovery must be one of"),
-    (dict(wait_delay=0), "wait_delay 1 or more"),
-    (dict(aws_retries=-1), "aws_retries must be 0 or more, not -1"),
-    (dict(aws_timeout=0), "aws_timeout must be 1 or more seconds, not 0"),
+    (dict(wait_delay=0), "wait_delay must be from 1 to 3600 seconds, got 0"),
+    (dict(aws_retries=-1), "aws_retries must be a whole number from 0 to 50, got -1"),
+    (dict(aws_timeout=0), "aws_timeout must be from 1 to 3600 seconds, got 0"),
     (dict(secret_key=None), "access_key is set but secret_key is not"),
     (dict(profile="staging"), "give either profile (staging) or access_key and secret_key, not both"),
 ])
