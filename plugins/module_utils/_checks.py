@@ -64,10 +64,11 @@ def count(value, name, minimum, maximum):
     return None
 
 
-def node_address(text, name):
-    """(ipaddress object, None), or (None, a sentence naming ``name``): ``text`` as an address a node or host is
-    reached at, by address_problem()'s rule. Whitespace around it (a space in YAML, a CRLF from a file) is dropped;
-    any other byte that is not part of an address is refused."""
+def interface_address(text, name):
+    """(ipaddress object, None), or (None, a sentence naming ``name``): ``text`` as an address an interface can hold
+    (ip_address and ip_address_info, which also manage lo's and link-local addresses): one IPv4 or IPv6 address, no
+    zone index (the interface option says where), not unspecified, multicast, reserved or IPv4-mapped. Whitespace
+    around it is dropped; any other stray byte is refused."""
     text = "" if text is None else str(text).strip()
     shown = "'%s'" % text if text.isprintable() else repr(text)
     if "%" in text:  # a zone index (fe80::1%eth0), which Python reads only from 3.9 on
@@ -76,8 +77,25 @@ def node_address(text, name):
         address = ipaddress.ip_address(text)
     except ValueError:
         return None, "%s %s is not an IPv4 or IPv6 address" % (name, shown)
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        return None, "%s %s is an IPv4-mapped IPv6 address; give the IPv4 address %s itself" % (name, shown, mapped)
+    for flag, what in (("is_unspecified", "the unspecified address"), ("is_multicast", "a multicast address"),
+                       ("is_reserved", "a reserved address (this includes the broadcast address 255.255.255.255)")):
+        if getattr(address, flag):
+            return None, "%s %s is %s, which no interface holds" % (name, shown, what)
+    return address, None
+
+
+def node_address(text, name):
+    """(ipaddress object, None), or (None, a sentence naming ``name``): ``text`` as an address a node or host is
+    reached at: interface_address()'s rule, then address_problem()'s (no loopback or link-local address either)."""
+    address, problem = interface_address(text, name)
+    if problem:
+        return None, problem
+    text = str(text).strip()
     problem = address_problem(address)
-    return (None, "%s %s %s" % (name, shown, problem)) if problem else (address, None)
+    return (None, "%s '%s' %s" % (name, text, problem)) if problem else (address, None)
 
 
 # The longest name a resolver takes (RFC 1035: 255 octets on the wire) and the longest label.

@@ -68,9 +68,9 @@ def parse_routes(text):
 
 def normalize_address(value, name):
     """``value`` as a plain IPv4 or IPv6 address (compressed), or an IprouteError naming option ``name``: the
-    collection's one rule for node and host addresses (_checks.node_address; no zone index: the interface option
-    says where)."""
-    address, problem = checks.node_address(value, name)
+    collection's rule for an address an interface holds (_checks.interface_address; the stricter rule for node
+    addresses applies where an address to add must be reachable: check_address_args(usable=True))."""
+    address, problem = checks.interface_address(value, name)
     if problem:
         raise IprouteError(problem)
     return address.compressed

@@ -15,6 +15,8 @@ The kinds and the collection's one rule for each (plugins/module_utils/_checks.p
 - port: a TCP port, 1 to 65535;
 - node_address: an address a node or host is reached at (no unspecified, loopback, multicast, link-local,
   reserved or IPv4-mapped address, no zone index, no stray bytes);
+- interface_address: an address an interface can hold (ip_address, ip_address_info: loopback and link-local
+  allowed, none of the rest);
 - file: an existing regular file (a directory, FIFO, device, dangling link or link loop is named and refused);
 - hostname: a name a resolver can take (IDNA labels of 1 to 63 characters, 253 in all, no space or control byte);
 - interface: a Linux interface name (1 to 15 characters, no '/', whitespace or ':');
@@ -48,6 +50,8 @@ COUNT = [-1, 10 ** 9]
 PORT = [0, -1, 65536]
 NODE_ADDRESS = ["0.0.0.0", "127.0.0.1", "224.0.0.1", "fe80::1", "::ffff:10.0.0.1", "fd00::11%eth0",
                 "255.255.255.255", "::", "10.0.0.300", "", "10.0.0.5\x00", "10.0.\n0.5"]
+INTERFACE_ADDRESS = ["0.0.0.0", "224.0.0.1", "::ffff:10.0.0.1", "fd00::11%eth0", "255.255.255.255", "::", "ff02::1",
+                     "10.0.0.300", "", "10.0.0.5\x00", "10.0.\n0.5"]
 HOSTNAME = ["", "a" * 64 + ".example", "a..example", "a b.example", "a\x00b", "a" * 250 + ".example"]
 INTERFACE = ["", "x" * 16, "eth0/1", "eth 0", "eth0:1", ".", ".."]
 FILES = ["directory", "fifo", "device", "dangling", "loop"]
@@ -70,7 +74,8 @@ def hostile_values(kind, option_type):
         return SECONDS_FLOAT if option_type == "float" else SECONDS_INT
     if kind == "seconds_since_epoch":
         return SECONDS_FLOAT
-    return {"count": COUNT, "port": PORT, "node_address": NODE_ADDRESS, "hostname": HOSTNAME,
+    return {"count": COUNT, "port": PORT, "node_address": NODE_ADDRESS, "interface_address": INTERFACE_ADDRESS,
+            "hostname": HOSTNAME,
             "interface": INTERFACE, "file": FILES}.get(kind, [])
 
 
@@ -105,10 +110,10 @@ KINDS = {
     "gai_conf": {"prefer": "checked_by_ansible", "networks": "free: prefixes, checked by the planner (test_gai_conf_module.py)",
                  "state": "checked_by_ansible", "path": "free: the file written (created when missing)",
                  "backup": "checked_by_ansible", "allow_non_glibc": "checked_by_ansible", "reload": "checked_by_ansible"},
-    "ip_address": {"command_timeout": "seconds", "address": "node_address", "state": "checked_by_ansible",
-                   "interface": "interface", "prefix_length": "count", "like": "node_address", "keep": "node_address",
-                   "dad_timeout": "seconds"},
-    "ip_address_info": {"command_timeout": "seconds", "address": "node_address"},
+    "ip_address": {"command_timeout": "seconds", "address": "interface_address", "state": "checked_by_ansible",
+                   "interface": "interface", "prefix_length": "count", "like": "interface_address",
+                   "keep": "interface_address", "dad_timeout": "seconds"},
+    "ip_address_info": {"command_timeout": "seconds", "address": "interface_address"},
     "persistent_address": {"command_timeout": "seconds", "address": "node_address", "state": "checked_by_ansible",
                            "method": "checked_by_ansible", "interface": "interface", "prefix_length": "count",
                            "like": "node_address", "keep": "node_address", "apply": "checked_by_ansible",
@@ -228,8 +233,8 @@ def refusals(module, spec, option, kind, base, files, monkeypatch):
     return accepted
 
 
-KNOWN_KINDS = ("seconds", "seconds_since_epoch", "count", "port", "node_address", "file", "hostname", "interface",
-               "checked_by_ansible")
+KNOWN_KINDS = ("seconds", "seconds_since_epoch", "count", "port", "node_address", "interface_address", "file",
+               "hostname", "interface", "checked_by_ansible")
 
 
 SPECS = {name: argument_spec(module_of(name)) for name in MODULES if name not in ACTION_ONLY}
