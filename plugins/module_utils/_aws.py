@@ -12,10 +12,12 @@ is left to it: credentials and region from a profile or the shared config files,
 """
 
 import traceback
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
 
 try:
     import boto3
@@ -138,6 +140,13 @@ def client(params, service):
     except (botocore.exceptions.BotoCoreError, ValueError) as exc:
         # ValueError: an endpoint_url botocore cannot use ("Invalid endpoint: ...").
         raise AWSSetupError("cannot make an AWS %s client for region %s: %s" % (service, region, error_text(exc))) from None
+    # botocore (urllib3) looks the endpoint's name up with getaddrinfo, which has no timeout of its own: first
+    # within aws_timeout, so that a resolver that never answers cannot hold the task beyond it.
+    endpoint = urlsplit(made.meta.endpoint_url)
+    try:
+        resp.resolve_within(endpoint.hostname, endpoint.port or 443, params["aws_timeout"])
+    except resp.RespError as exc:
+        raise AWSSetupError("cannot reach the AWS %s endpoint %s: %s" % (service, made.meta.endpoint_url, exc)) from None
     return made, region
 
 

@@ -98,31 +98,33 @@ def kind(mode):
     return "not a regular file"
 
 
-def read_text(target):
+def read_text(target, option=None):
     """The file's text (undecodable bytes as surrogates), or None when it does not exist.
 
     Only a regular file is read: a FIFO, a device, a socket or a directory is refused with its path named, and is
     opened without blocking (a FIFO with no writer would hold ``open()`` for ever). A symlink is followed; a dangling
     one, or a loop, is refused (it is not "no file": the program reading it would not find one either, but the
-    administrator meant one). Raises FileProblem."""
+    administrator meant one). Raises FileProblem; its message starts with ``option`` (the module option that named the
+    file) when given."""
+    shown = "%s %s" % (option, target) if option else target
     try:
         fd = os.open(target, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
     except (IOError, OSError) as exc:
         if exc.errno == errno.ENOENT:
             if os.path.islink(target):
                 raise FileProblem("%s is a symbolic link to %s, which does not exist; remove the link or make its target"
-                                  % (target, os.readlink(target)))
+                                  % (shown, os.readlink(target)))
             return None
         if exc.errno == errno.ELOOP:
-            raise FileProblem("%s is a loop of symbolic links; fix or remove it" % target)
-        raise FileProblem("cannot read %s: %s" % (target, exc.strerror or exc))
+            raise FileProblem("%s is a loop of symbolic links; fix or remove it" % shown)
+        raise FileProblem("cannot read %s: %s" % (shown, exc.strerror or exc))
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise FileProblem("%s is %s, not a regular file; a network configuration file must be a regular file"
-                              % (target, kind(info.st_mode)))
+            raise FileProblem("%s is %s, not a regular file; the module reads and writes regular files only"
+                              % (shown, kind(info.st_mode)))
         if info.st_size > MAX_READ:
-            raise FileProblem("%s is %d bytes, more than the %d this module reads; edit it by hand" % (target, info.st_size, MAX_READ))
+            raise FileProblem("%s is %d bytes, more than the %d this module reads; edit it by hand" % (shown, info.st_size, MAX_READ))
         chunks = []
         size = 0
         while True:

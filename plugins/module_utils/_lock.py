@@ -85,7 +85,7 @@ class LockFile(object):
     def read(self):
         """The record, or None when there is no lock."""
         try:
-            text = files.read_text(self.path)
+            text = files.read_text(self.path, "path")
         except files.FileProblem as exc:
             raise LockError(str(exc))
         return None if text is None else parse(text)

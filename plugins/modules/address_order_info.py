@@ -31,6 +31,14 @@ options:
     type: str
     choices: [any, ipv4, ipv6]
     default: any
+  timeout:
+    description:
+      - Seconds the lookup may take, 1 to 300. C(getaddrinfo()) has no timeout of its own (a resolver that never
+        answers holds it for its own timeout times its attempts, per family); the module fails when this runs out,
+        naming the name.
+    type: float
+    default: 10
+    version_added: 0.2.0
 notes:
   - Each module run is a new process, so a gai.conf written by an earlier task is read afresh.
 """
@@ -97,6 +105,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_native
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks as checks
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
 
 FAMILIES = {"any": socket.AF_UNSPEC, "ipv4": socket.AF_INET, "ipv6": socket.AF_INET6}
 NAMES = {socket.AF_INET: "ipv4", socket.AF_INET6: "ipv6"}
@@ -126,17 +135,24 @@ def main():
             name=dict(type="str", required=True),
             port=dict(type="str"),
             family=dict(type="str", choices=list(FAMILIES), default="any"),
+            timeout=dict(type="float", default=10.0),
         ),
         supports_check_mode=True,
     )
     name = module.params["name"].strip()
-    problem = name_problem(name)
+    problem = name_problem(name) or checks.seconds(module.params["timeout"], "timeout", 1, 300)
     if problem:
         module.fail_json(msg=problem, name=name)
-    try:
-        infos = socket.getaddrinfo(name, module.params["port"], FAMILIES[module.params["family"]], socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, ValueError) as exc:
-        module.fail_json(msg="cannot resolve %s: %s" % (name, to_native(exc)), name=name)
+
+    def lookup(host, port):
+        try:
+            return socket.getaddrinfo(host, port, FAMILIES[module.params["family"]], socket.SOCK_STREAM)
+        except (socket.gaierror, UnicodeError, ValueError) as exc:
+            raise resp.RespError("resolve", "cannot resolve %s: %s" % (host, to_native(exc)))
+
+    infos = resp.resolve_many([(name, module.params["port"])], module.params["timeout"], lookup=lookup)[(name, module.params["port"])]
+    if isinstance(infos, resp.RespError):
+        module.fail_json(msg=str(infos), name=name)
     addresses = ordered_addresses(infos)
     if not addresses:
         module.fail_json(msg="%s resolved to no IPv4 or IPv6 address" % name, name=name)

@@ -297,6 +297,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_probe as cp
 from ansible_collections.dualstack.redis.plugins.module_utils import _cluster_topology as ct
 from ansible_collections.dualstack.redis.plugins.module_utils import _redis as rd
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
 
 
 def main():
@@ -317,6 +318,11 @@ def main():
         module.fail_json(msg="; ".join(problems))
     if module.check_mode:
         params["wait"] = False
+    # redis-py looks the name up with getaddrinfo, which has no timeout of its own: first within connect_timeout.
+    try:
+        resp.resolve_within(params["host"], params["port"], params["connect_timeout"])
+    except resp.RespError as exc:
+        module.fail_json(msg=str(exc), error_kind=exc.kind, connections=[])
 
     probe = cp.Probe(cp.connect_kwargs(params))
     try:

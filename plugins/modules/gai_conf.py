@@ -291,7 +291,7 @@ def main():
         rows = wanted_rows(params["prefer"], networks, GLIBC_PRECEDENCE)
 
     try:
-        before = files.read_text(target)
+        before = files.read_text(target, "path")
         after, changes = plan(before or "", rows, params["reload"])
     except files.FileProblem as exc:
         module.fail_json(msg=json_safe(str(exc)), changed=False)

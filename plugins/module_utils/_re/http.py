@@ -46,6 +46,8 @@ import threading
 import time
 from urllib.parse import urlsplit
 
+from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp
+
 MAX_HOPS = 3
 MAX_REPLY = 8 * 1024 * 1024
 # Connecting gets at most this much of api_timeout, so that a node that is down (and the next URL) costs little.
@@ -167,7 +169,7 @@ class _Connection(http.client.HTTPSConnection):
         self.tls_name = tls_name
 
     def connect(self):
-        raw = socket.create_connection((self.host, self.port), min(self.timeout, CONNECT_TIMEOUT))
+        raw = dial(self.host, self.port, min(self.timeout, CONNECT_TIMEOUT))
         raw.settimeout(self.timeout)
         try:
             # the TLS socket exists before the handshake, so that stop() can end a handshake that drags on too
@@ -210,20 +212,45 @@ def tls_problem(url, tls_name, exc, ca_path):
     return "%s: the TLS handshake failed: %s" % (url, text)
 
 
+def dial(host, port, timeout):
+    """socket.create_connection((host, port)) with ``timeout`` for the whole of it, the name's lookup included
+    (getaddrinfo has no timeout of its own: resp.resolve_within bounds it); each address is tried in getaddrinfo's
+    order with what is left. OSError (socket.timeout when the time runs out) as create_connection raises it."""
+    deadline = time.monotonic() + timeout
+    try:
+        found = resp.resolve_within(host, port, timeout)
+    except resp.RespError as exc:
+        raise (socket.timeout if exc.kind == "timeout" else OSError)(str(exc))
+    last = OSError("%s has no IPv4 or IPv6 address" % host)
+    for family, sockaddr in found:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise socket.timeout("connecting to %s port %s: no answer within %s s" % (host, port, timeout))
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.settimeout(left)
+        try:
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+    raise last
+
+
 def _first_reachable(endpoints, timeout):
     """The index of the first of ``endpoints`` ((host, port) pairs) to accept a TCP connection, all dialled at once;
     None when none does within ``timeout`` seconds."""
     results = queue.Queue()
 
-    def dial(index, host, port):
+    def try_one(index, host, port):
         try:
-            socket.create_connection((host, port), timeout).close()
+            dial(host, port, timeout).close()
             results.put((index, True))
         except (OSError, ValueError):
             results.put((index, False))
 
     for index, (host, port) in enumerate(endpoints):
-        worker = threading.Thread(target=dial, args=(index, host, port))
+        worker = threading.Thread(target=try_one, args=(index, host, port))
         worker.daemon = True
         worker.start()
     deadline = time.monotonic() + timeout + 0.5

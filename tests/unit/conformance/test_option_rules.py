@@ -18,6 +18,7 @@ The kinds and the collection's one rule for each (plugins/module_utils/_checks.p
 - interface_address: an address an interface can hold (ip_address, ip_address_info: loopback and link-local
   allowed, none of the rest);
 - file: an existing regular file (a directory, FIFO, device, dangling link or link loop is named and refused);
+- written_file: a file the module writes: missing (it is created) or a regular file, nothing else;
 - hostname: a name a resolver can take (IDNA labels of 1 to 63 characters, 253 in all, no space or control byte);
 - interface: a Linux interface name (1 to 15 characters, no '/', whitespace or ':');
 - checked_by_ansible: bool, choices, raw types the argument spec itself checks (nothing to add);
@@ -55,6 +56,8 @@ INTERFACE_ADDRESS = ["0.0.0.0", "224.0.0.1", "::ffff:10.0.0.1", "fd00::11%eth0",
 HOSTNAME = ["", "a" * 64 + ".example", "a..example", "a b.example", "a\x00b", "a" * 250 + ".example"]
 INTERFACE = ["", "x" * 16, "eth0/1", "eth 0", "eth0:1", ".", ".."]
 FILES = ["directory", "fifo", "device", "dangling", "loop"]
+# A file the module writes may be missing (it is created), or a link to where it will be; nothing else.
+WRITTEN_FILES = ["directory", "fifo", "device", "loop"]
 
 
 def hostile_files(tmp_path):
@@ -76,7 +79,7 @@ def hostile_values(kind, option_type):
         return SECONDS_FLOAT
     return {"count": COUNT, "port": PORT, "node_address": NODE_ADDRESS, "interface_address": INTERFACE_ADDRESS,
             "hostname": HOSTNAME,
-            "interface": INTERFACE, "file": FILES}.get(kind, [])
+            "interface": INTERFACE, "file": FILES, "written_file": WRITTEN_FILES}.get(kind, [])
 
 
 # --- every option's kind ------------------------------------------------------------------------------------------
@@ -96,8 +99,8 @@ SHARED_AWS = {"region": "free: an AWS region, checked by botocore", "profile": "
 
 KINDS = {
     "address_order_info": {"name": "hostname", "port": "free: a port number or service name for getaddrinfo",
-                           "family": "checked_by_ansible"},
-    "change_lock": {"path": "free: the lock file, created by the module (refuses what is not a regular file)",
+                           "family": "checked_by_ansible", "timeout": "seconds"},
+    "change_lock": {"path": "written_file",
                     "state": "checked_by_ansible", "run": "free: the run's id, recorded as given",
                     "holder": "free: recorded as given", "takeover": "free: a run id compared with the lock's",
                     "clear": "free: a run id compared with the lock's", "wait": "seconds"},
@@ -108,7 +111,7 @@ KINDS = {
                                      ip_discovery="checked_by_ansible", apply_immediately="checked_by_ansible",
                                      wait="checked_by_ansible", wait_timeout="seconds", wait_delay="seconds"),
     "gai_conf": {"prefer": "checked_by_ansible", "networks": "free: prefixes, checked by the planner (test_gai_conf_module.py)",
-                 "state": "checked_by_ansible", "path": "free: the file written (created when missing)",
+                 "state": "checked_by_ansible", "path": "written_file",
                  "backup": "checked_by_ansible", "allow_non_glibc": "checked_by_ansible", "reload": "checked_by_ansible"},
     "ip_address": {"command_timeout": "seconds", "address": "interface_address", "state": "checked_by_ansible",
                    "interface": "interface", "prefix_length": "count", "like": "interface_address",
@@ -234,7 +237,7 @@ def refusals(module, spec, option, kind, base, files, monkeypatch):
 
 
 KNOWN_KINDS = ("seconds", "seconds_since_epoch", "count", "port", "node_address", "interface_address", "file",
-               "hostname", "interface", "checked_by_ansible")
+               "written_file", "hostname", "interface", "checked_by_ansible")
 
 
 SPECS = {name: argument_spec(module_of(name)) for name in MODULES if name not in ACTION_ONLY}
@@ -302,7 +305,7 @@ CASES = [(name, option, kind) for name in sorted(SPECS) for option, kind in sort
 
 @pytest.mark.parametrize("name, option, kind", CASES, ids=["%s.%s" % case[:2] for case in CASES])
 def test_each_hostile_value_is_refused_before_any_io(name, option, kind, base, tmp_path, monkeypatch):
-    files = hostile_files(tmp_path) if kind == "file" else {}
+    files = hostile_files(tmp_path) if kind in ("file", "written_file") else {}
     accepted = refusals(module_of(name), SPECS[name], option, kind, base[name], files, monkeypatch)
     assert accepted == [], "%s.%s (%s) took hostile values" % (name, option, kind)
 

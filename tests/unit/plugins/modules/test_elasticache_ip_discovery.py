@@ -91,7 +91,13 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    # No DNS from unit tests: the endpoint's bounded lookup (aws.client) answers from here, and says what it was asked.
+    looked_up.clear()
+    monkeypatch.setattr(aws_utils.resp, "resolve_within", lambda host, port, timeout: looked_up.append((host, port, timeout)) or [])
     return tmp_path
+
+
+looked_up = []
 
 
 @pytest.fixture
@@ -710,3 +716,12 @@ def test_standin_takes_the_modify_the_module_only_warns_about(standin, run_modul
     assert any("names Redis OSS 6.2 to 7.1 only" in w for w in result["warnings"]), result["warnings"]
     assert calls(ec_api)[-1] == ("ModifyReplicationGroup", {"ReplicationGroupId": "orders", "IpDiscovery": "ipv6",
                                                             "ApplyImmediately": "false"})
+
+
+def test_the_endpoint_is_looked_up_within_aws_timeout_first(stub, run_module):
+    """Issue 29: botocore's own lookup has no timeout; the module looks the endpoint's name up within aws_timeout
+    before the first call (tests/cluster/test_deadlines.py: a resolver that never answers)."""
+    expect_describe_group(stub, ip_discovery="ipv6")
+    failed, result = run_module(module, args(ip_discovery="ipv6", aws_timeout=7))
+    assert not failed, result
+    assert looked_up == [("elasticache.eu-west-1.amazonaws.com", 443, 7)]
