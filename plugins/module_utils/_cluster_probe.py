@@ -21,6 +21,7 @@ node over every family it is announced on in some view.
 
 import datetime
 import socket
+import threading
 import time
 import traceback
 
@@ -127,6 +128,32 @@ class Probe:
             raise ProbeError("deadline", "%s was not read: the timeout was reached" % ct.where(host, port))
         return left if limit is None else min(limit, left)
 
+    def _within(self, host, port, seconds, call):
+        """``call()``'s result, or ProbeError of kind ``timeout`` when it takes more than ``seconds`` in all.
+
+        redis-py's socket timeout bounds each read, not a reply: a server that trickles its reply one byte at a time
+        would hold a read for ever. So the call runs in a daemon thread, given ``seconds`` (plus a moment) as a whole;
+        one that outlives it is left behind (its connection is not used again, and the thread ends with the process)."""
+        if seconds is None:
+            return call()
+        outcome = {}
+
+        def run():
+            try:
+                outcome["value"] = call()
+            except BaseException as exc:  # pylint: disable=broad-except
+                outcome["error"] = exc
+
+        worker = threading.Thread(target=run)
+        worker.daemon = True
+        worker.start()
+        worker.join(seconds + 0.25)
+        if worker.is_alive():
+            raise ProbeError("timeout", "%s did not answer within %s s" % (ct.where(host, port), seconds))
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["value"]
+
     @staticmethod
     def _limit(client, seconds):
         """Bound the next operations of a connected client (redis-py reads its socket's timeout)."""
@@ -151,7 +178,7 @@ class Probe:
         kwargs = dict(self.kwargs, host=host, port=port)
         if budget is not None:
             kwargs.update(socket_timeout=budget, socket_connect_timeout=budget)
-        client = self.factory(**kwargs)
+        client = self._within(host, port, budget, lambda: self.factory(**kwargs))
         entry = dict(address=(host, port), client=client, myid=None, command=0)
         self.clients[key] = entry
         return entry
@@ -163,6 +190,12 @@ class Probe:
         except Exception:  # pylint: disable=broad-except
             pass
 
+    def _forget(self, key):
+        """Close and drop the client of ``key`` (the next read connects afresh)."""
+        entry = self.clients.pop(key, None)
+        if entry is not None:
+            self._close(entry)
+
     def close(self):
         for entry in self.clients.values():
             self._close(entry)
@@ -172,13 +205,20 @@ class Probe:
         """{family: address} the node at ``host``/``port`` announces to clients of each family (Valkey 8+:
         CONFIG GET cluster-announce-client-ipv4/ipv6), only the values set. Empty where the server has no such
         setting (Redis OSS), where CONFIG is not allowed (ElastiCache, ACLs) or on any error: this only adds a
-        place to read from, it never fails a poll."""
+        place to read from, it never fails a poll. Only a node that does not answer within the time raises
+        (ProbeError of kind ``timeout``)."""
         key = key or ct.where(host, port)
         try:
             entry = self._entry(key, host, port)
-            reply = entry["client"].execute_command("CONFIG", "GET", "cluster-announce-client-ipv*")
+            reply = self._within(host, port, self._budget(host, port),
+                                 lambda: entry["client"].execute_command("CONFIG", "GET", "cluster-announce-client-ipv*"))
             pairs = ct.pairs(reply)
-        except (redis_errors.RedisError, OSError, ct.TopologyError, ProbeError):
+        except ProbeError as exc:
+            self._forget(key)
+            if exc.kind == "timeout":
+                raise  # the node does not answer: reading its view would wait as long again
+            return {}
+        except (redis_errors.RedisError, OSError, ct.TopologyError):
             return {}
         found = {}
         for family in ct.FAMILIES:
@@ -195,12 +235,14 @@ class Probe:
             entry = self._entry(key, host, port)
             client = entry["client"]
             if entry["myid"] is None:
-                entry["myid"] = ct.text(client.execute_command("CLUSTER", "MYID"))
+                budget = self._budget(host, port)
+                entry["myid"] = ct.text(self._within(host, port, budget, lambda: client.execute_command("CLUSTER", "MYID")))
             while True:
                 name, reader = COMMANDS[entry["command"]]
-                self._limit(client, self._budget(host, port))
+                budget = self._budget(host, port)
+                self._limit(client, budget)
                 try:
-                    reply = client.execute_command("CLUSTER", name)
+                    reply = self._within(host, port, budget, lambda: client.execute_command("CLUSTER", name))
                     break
                 except redis_errors.ResponseError as exc:
                     if not _unknown_command(exc) or entry["command"] + 1 == len(COMMANDS):
@@ -208,6 +250,9 @@ class Probe:
                     entry["command"] += 1
         except (redis_errors.RedisError, OSError) as exc:
             raise classify(exc, host, port) from None
+        except ProbeError:
+            self._forget(key)  # a call left behind may still hold its connection
+            raise
         try:
             nodes = reader(reply)
         except ct.TopologyError as exc:

@@ -106,3 +106,52 @@ def test_each_module_ends_within_its_timeout_and_names_the_name(module, blackhol
     assert NAME in result["msg"], result["msg"]
     assert took - floor <= TIMEOUT + MARGIN, "%s took %.1f s beyond the ad hoc floor (%.1f s): %s" % (
         module, took - floor, floor, result["msg"])
+
+
+# --- a server that trickles its reply one byte at a time --------------------------------------------------------------
+
+@pytest.fixture
+def trickler():
+    """A TCP server on 127.0.0.1 that answers every connection with a Redis reply one byte every 0.2 s, for ever
+    (a simple string that never ends): each read gets a byte in time, so only a deadline on the whole reply ends it."""
+    import threading
+
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+
+    def serve(conn):
+        with conn:
+            try:
+                conn.sendall(b"+")
+                while not stop.wait(0.2):
+                    conn.sendall(b"x")
+            except OSError:
+                pass
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _peer = server.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    yield server.getsockname()[1]
+    stop.set()
+    server.close()
+
+
+@pytest.mark.parametrize("module, args", [
+    ("redis_endpoint_info", {"host": "127.0.0.1", "connect_timeout": TIMEOUT}),
+    ("cluster_ip_discovery", {"host": "127.0.0.1", "family": "ipv6", "wait": False, "connect_timeout": TIMEOUT}),
+])
+def test_a_reply_that_trickles_ends_within_the_timeout(module, args, trickler, floor):
+    result, took = timed("dualstack.redis." + module, dict(args, port=trickler), [])
+    assert result.get("failed"), result
+    assert "127.0.0.1" in result["msg"] and str(trickler) in result["msg"], result["msg"]
+    assert took - floor <= TIMEOUT + MARGIN, "%s took %.1f s beyond the ad hoc floor (%.1f s): %s" % (
+        module, took - floor, floor, result["msg"])
