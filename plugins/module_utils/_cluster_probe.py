@@ -20,6 +20,7 @@ node over every family it is announced on in some view.
 """
 
 import datetime
+import functools
 import socket
 import threading
 import time
@@ -178,7 +179,7 @@ class Probe:
         kwargs = dict(self.kwargs, host=host, port=port)
         if budget is not None:
             kwargs.update(socket_timeout=budget, socket_connect_timeout=budget)
-        client = self._within(host, port, budget, lambda: self.factory(**kwargs))
+        client = self._within(host, port, budget, functools.partial(self.factory, **kwargs))
         entry = dict(address=(host, port), client=client, myid=None, command=0)
         self.clients[key] = entry
         return entry
