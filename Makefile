@@ -25,7 +25,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units matrix netns cluster lint molecule molecule-all bench build community changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units matrix netns cluster lint molecule molecule-all bench fuzz build community changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -86,6 +86,9 @@ demo: lab collection-path ## set up the lab, run every job with before/after vie
 
 bench: lab collection-path ## benchmarks, printed as ratios against a floor measured in the same run
 	tests/bench/run.sh
+
+fuzz: venv ## coverage-guided fuzzing of the parsers (atheris), FUZZ_SECONDS each (600); not in make test (CONTRIBUTING.md)
+	tests/fuzz/run.sh
 
 build: venv ## the collection tarball, as it would be published
 	ansible-galaxy collection build --force --output-path "$(BUILD)/dist" .

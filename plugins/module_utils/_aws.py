@@ -42,7 +42,8 @@ ENVIRONMENT = {
 
 KEY_OPTIONS = ("access_key", "secret_key", "session_token")
 # The largest aws_retries and aws_timeout (seconds) taken.
-MAX_RETRIES, MAX_TIMEOUT = 50, 3600
+MAX_RETRIES = 50
+MAX_TIMEOUT = 3600
 
 
 class AWSSetupError(Exception):

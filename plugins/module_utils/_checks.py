@@ -99,7 +99,8 @@ def node_address(text, name):
 
 
 # The longest name a resolver takes (RFC 1035: 255 octets on the wire) and the longest label.
-MAX_NAME, MAX_LABEL = 253, 63
+MAX_NAME = 253
+MAX_LABEL = 63
 
 
 def hostname(text, name):

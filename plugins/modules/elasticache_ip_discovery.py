@@ -230,7 +230,8 @@ def fail_aws(module, exc, msg, **result):
 
 
 # The largest wait_timeout and wait_delay (seconds) taken.
-MAX_WAIT, MAX_DELAY = 86400, 3600
+MAX_WAIT = 86400
+MAX_DELAY = 3600
 
 
 def main():

@@ -52,6 +52,10 @@ _COLUMNS = {
 }
 
 
+# Every group name the known columns' patterns use, and STATUS's.
+_GROUPS = set(re.findall(r"\(\?P<(\w+)>", " ".join(pattern for pattern, _optional in _COLUMNS.values()))) | {"status"}
+
+
 def _key(column):
     return column.lower().replace("-", "_").replace(":", "_")
 
@@ -68,19 +72,29 @@ def _lines(text):
 
 
 def _row_pattern(columns):
-    """A regex for one row: each column's cell pattern, blank-able ones optional, STATUS takes the rest."""
-    parts = []
+    """(regex for one row, {group: column key}): each column's cell pattern, blank-able ones optional, STATUS takes
+    the rest. A column this parser does not know gets a group named by its place (its header may hold any bytes);
+    a column named twice is refused (ReError)."""
+    parts, names = [], {}
+    repeated = sorted(set(column for column in columns if columns.count(column) > 1))
+    if repeated:
+        raise ReError("rladmin status nodes names the column %s twice: %r" % (repeated[0], " ".join(columns)))
     for index, column in enumerate(columns):
         if column == "STATUS" and index == len(columns) - 1:
             parts.append((r"(?P<status>\S.*)", False))
             continue
-        pattern, optional = _COLUMNS.get(column, (r"(?P<%s>\S+)" % _key(column), False))
-        parts.append((pattern, optional))
+        if column in _COLUMNS:
+            parts.append(_COLUMNS[column])
+            continue
+        group = "column%d" % index
+        if _key(column) not in _GROUPS:  # (a cell never stands in for a known one: id, status, ...)
+            names[group] = _key(column)
+        parts.append((r"(?P<%s>\S+)" % group, False))
     regex = ""
     for index, (pattern, optional) in enumerate(parts):
         sep = "" if index == 0 else r"\s+"
         regex += "(?:%s%s)?" % (sep, pattern) if optional else sep + pattern
-    return re.compile("^" + regex + "$")
+    return re.compile("^" + regex + "$"), names
 
 
 def parse_status_nodes(text):
@@ -95,9 +109,11 @@ def parse_status_nodes(text):
     if header_at is None:
         raise ReError("no 'NODE:ID' header in rladmin status nodes output: %r" % text[:300])
     columns = lines[header_at].split()
+    if columns[0] != "NODE:ID":
+        raise ReError("the first column of rladmin status nodes is %r, expected NODE:ID" % columns[0])
     if columns[-1] != "STATUS":
         raise ReError("the last column of rladmin status nodes is %r, expected STATUS" % columns[-1])
-    pattern = _row_pattern(columns)
+    pattern, names = _row_pattern(columns)
     nodes = []
     for line in lines[header_at + 1:]:
         if not line.strip():
@@ -107,7 +123,7 @@ def parse_status_nodes(text):
         match = pattern.match(line.strip())
         if not match:
             raise ReError("cannot read this rladmin status nodes row against header %s: %r" % (" ".join(columns), line))
-        nodes.append(_node(match.groupdict()))
+        nodes.append(_node({names.get(group, group): value for group, value in match.groupdict().items()}))
     return nodes
 
 

@@ -226,3 +226,37 @@ def test_check_reply(rc, out, success, expected):
         assert message is None
     else:
         assert expected in message and message.startswith("'rladmin node 2'")
+
+
+# --- found by fuzzing (tests/fuzz, issue 29) --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("header, row", [
+    # a header word no regex group may be named
+    ("NODE:ID ROLE ADDRESS EXTERNAL_ADDRESS HOST/AME SHARDS STATUS", "*node:1 master 10.0.0.11 re-1 1/100 OK"),
+    ("NODE:ID ROLE ADDRESS EXTERNAL_ADDRESS HOSTNAME 9LIVES STATUS", "*node:1 master 10.0.0.11 re-1 x OK"),
+    ("NODE:ID ROLE ADDRESS EXTERNAL_ADDRESS HOSTNAME SHARDS (?P<x> STATUS", "*node:1 master 10.0.0.11 re-1 1/100 y OK"),
+])
+def test_an_unknown_header_word_is_a_column_whatever_its_bytes(header, row):
+    """An unknown column's name became a regex group name: 'HOST/AME' raised re.error (a crash, not a refusal)."""
+    nodes = rl.parse_status_nodes("CLUSTER NODES:\n%s\n%s\n" % (header, row))
+    assert [(node["id"], node["address"], node["ok"]) for node in nodes] == [(1, "10.0.0.11", True)]
+
+
+@pytest.mark.parametrize("header", ["NODE:ID ROLE ROLE ADDRESS STATUS", "NODE:ID ID ADDRESS STATUS"])
+def test_a_column_named_twice_or_standing_for_a_known_one_is_no_crash(header):
+    """A repeated column is refused by name; an unknown one named like a known cell (ID) never stands in for it."""
+    text = "CLUSTER NODES:\n%s\n*node:1 master 10.0.0.11 OK\n" % header
+    try:
+        nodes = rl.parse_status_nodes(text)
+    except re_nodes.ReError as exc:
+        assert "twice" in str(exc) or "cannot read" in str(exc)
+    else:
+        assert nodes[0]["id"] == 1
+
+
+def test_a_header_whose_first_word_runs_into_the_next_is_refused():
+    """'NODE:ID' then a byte that is not white space (a non-UTF-8 byte read as a surrogate): no 'id' column. It was
+    a KeyError; it is a refusal naming the column."""
+    text = "CLUSTER NODES:\nNODE:ID\udc86ROLE ADDRESS STATUS\n*node:1 10.0.0.11 OK\n"
+    with pytest.raises(re_nodes.ReError, match="the first column of rladmin status nodes is"):
+        rl.parse_status_nodes(text)
