@@ -80,6 +80,9 @@ options:
     description:
       - Seconds to wait for a connection to the API endpoint, and for each reply, before the attempt counts as
         failed (and may be retried, see O(aws_retries)); 1 to 3600.
+      - Each API call ends within twice O(aws_timeout) for each attempt (connecting, then the whole reply), plus up
+        to 20 seconds between attempts, also when an endpoint trickles its reply one byte at a time (botocore's own
+        read timeout bounds each read, not a reply).
     type: int
     default: 60
 notes:

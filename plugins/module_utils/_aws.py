@@ -11,6 +11,7 @@ is left to it: credentials and region from a profile or the shared config files,
 ``AWS_ENDPOINT_URL_ELASTICACHE``, ``AWS_CA_BUNDLE``. Retries are botocore's own ``standard`` mode.
 """
 
+import threading
 import traceback
 from urllib.parse import urlsplit
 
@@ -148,7 +149,62 @@ def client(params, service):
         resp.resolve_within(endpoint.hostname, endpoint.port or 443, params["aws_timeout"])
     except resp.RespError as exc:
         raise AWSSetupError("cannot reach the AWS %s endpoint %s: %s" % (service, made.meta.endpoint_url, exc)) from None
-    return made, region
+    return Bounded(made, call_limit(params)), region
+
+
+# The longest pause botocore's standard retry mode makes between two attempts (seconds).
+MAX_BACKOFF = 20
+
+
+def call_limit(params):
+    """Seconds one API call may take in all: for each attempt aws_timeout to connect and aws_timeout for the whole
+    reply (so that botocore's own timeout errors, which say more, come first when they can), and the pauses between
+    attempts."""
+    return 2 * params["aws_timeout"] * (params["aws_retries"] + 1) + MAX_BACKOFF * params["aws_retries"]
+
+
+class Bounded(object):
+    """A boto3 client whose API calls each end within ``limit`` seconds in all. botocore's read timeout bounds each
+    read of a socket, not a reply: an endpoint that trickles its reply one byte at a time would hold a call for ever.
+    Each call runs in a daemon thread; one that outlives the limit raises CallTimeout (a BotoCoreError, so the
+    module's handlers report it) and is left behind (it ends with the process). Everything else is the client's."""
+
+    def __init__(self, wrapped, limit):
+        self._wrapped, self._limit = wrapped, limit
+
+    def __getattr__(self, name):
+        found = getattr(self._wrapped, name)
+        if not callable(found) or name not in self._wrapped.meta.method_to_api_mapping:
+            return found
+
+        def call(*args, **kwargs):
+            outcome = {}
+
+            def run():
+                try:
+                    outcome["value"] = found(*args, **kwargs)
+                except BaseException as exc:  # pylint: disable=broad-except
+                    outcome["error"] = exc
+
+            worker = threading.Thread(target=run)
+            worker.daemon = True
+            worker.start()
+            worker.join(self._limit)
+            if worker.is_alive():
+                raise CallTimeout(operation=self._wrapped.meta.method_to_api_mapping[name], seconds=self._limit,
+                                  endpoint=self._wrapped.meta.endpoint_url)
+            if "error" in outcome:
+                raise outcome["error"]
+            return outcome["value"]
+
+        return call
+
+
+if HAS_BOTO3:
+    class CallTimeout(botocore.exceptions.BotoCoreError):
+        """An API call that got no whole reply within its limit (Bounded)."""
+
+        fmt = "{operation} got no whole reply from {endpoint} within {seconds} s (twice aws_timeout for each attempt)"
 
 
 def error_code(exc):

@@ -118,6 +118,7 @@ class Probe:
         self.deadline = None
         self.clients = {}  # key -> dict(address, client, myid, command)
         self.connections = 0
+        self.cut_short = False  # observe(): a read of this poll did not start, the deadline having passed
 
     def _budget(self, host, port):
         """Seconds the next socket operation may take."""
@@ -345,7 +346,9 @@ def observe(probe, entries, port, all_nodes):
         except ProbeError as exc:
             if exc.kind in ("auth", "not_cluster", "tls"):
                 raise
-            # unreachable, protocol or deadline: this node keeps the poll from converging
+            # deadline: the time ran out in the middle of this poll (watch() then answers with the last whole poll,
+            # when there is one); unreachable, timeout or protocol: this node keeps the poll from converging
+            probe.cut_short = probe.cut_short or exc.kind == "deadline"
             unreachable.append(dict(id=node["id"], address=ct.where(address, node["port"]), error=str(exc), over=over))
             continue
         asked.add(seen(view["myid"], view["over"]))
@@ -380,11 +383,14 @@ def watch(probe, params, clock=time.monotonic, sleep=time.sleep, now=None, resol
     result = None
     while True:
         polls += 1
+        probe.cut_short = False
         try:
             views, unreachable = observe(probe, entries, port, params["all_nodes"])
+            if probe.cut_short and result is not None:
+                raise ProbeError("deadline", "the time ran out in the middle of a poll")
         except ProbeError as exc:
             if exc.kind == "deadline" and result is not None:
-                # The time ran out before this poll read anything: the last complete poll is the answer.
+                # The time ran out before this poll was whole: the last complete poll is the answer.
                 result["elapsed"] = round(clock() - start, 3)
                 return result
             if polls == 1 or exc.kind != "unreachable":
