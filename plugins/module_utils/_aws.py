@@ -90,11 +90,11 @@ def check_params(params):
         return "%s is set but %s is not: give both (or neither, to use a profile or botocore's own credentials)" % (given, missing)
     if params.get("session_token") and not params.get("access_key"):
         return "session_token is set without access_key and secret_key: a session token goes with both"
-    return (checks.count(params["aws_retries"], "aws_retries", 0, MAX_RETRIES)
-            or checks.seconds(params["aws_timeout"], "aws_timeout", 1, MAX_TIMEOUT)
-            or (params.get("aws_ca_bundle") and params["validate_certs"]
-                and checks.regular_file(params["aws_ca_bundle"], "aws_ca_bundle"))
-            or None)
+    problems = [checks.count(params["aws_retries"], "aws_retries", 0, MAX_RETRIES),
+                checks.seconds(params["aws_timeout"], "aws_timeout", 1, MAX_TIMEOUT)]
+    if params.get("aws_ca_bundle") and params["validate_certs"]:
+        problems.append(checks.regular_file(params["aws_ca_bundle"], "aws_ca_bundle"))
+    return next((problem for problem in problems if problem), None)
 
 
 def client_config(params):

@@ -139,8 +139,8 @@ def interface(text, name):
     """A sentence naming ``name`` when ``text`` is not a Linux interface name (1 to 15 bytes, not . or .., printable,
     no '/', ':' or whitespace), else None."""
     text = "" if text is None else str(text)
-    if (not text or len(text.encode("utf-8", "surrogateescape")) > 15 or text in (".", "..")
-            or any(char in "/:" or char.isspace() for char in text) or not text.isprintable()):
+    bad_char = any(char in "/:" or char.isspace() for char in text) or not text.isprintable()
+    if not text or len(text.encode("utf-8", "surrogateescape")) > 15 or text in (".", "..") or bad_char:
         return "%s %r is not a Linux interface name (1 to 15 characters, none of '/', ':' or spaces)" % (name, text)
     return None
 

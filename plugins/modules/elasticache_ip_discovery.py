@@ -258,8 +258,9 @@ def main():
     label = ec.KINDS[kind]["label"]
     if not (resource_id or "").strip():
         module.fail_json(msg="give a non-empty replication_group_id or cache_cluster_id")
-    problem = (checks.seconds(params["wait_timeout"], "wait_timeout", 0, MAX_WAIT)
-               or checks.seconds(params["wait_delay"], "wait_delay", 1, MAX_DELAY) or aws.check_params(params))
+    problems = [checks.seconds(params["wait_timeout"], "wait_timeout", 0, MAX_WAIT),
+                checks.seconds(params["wait_delay"], "wait_delay", 1, MAX_DELAY), aws.check_params(params)]
+    problem = next((problem for problem in problems if problem), None)
     if problem:
         module.fail_json(msg=problem)
     aws.check_library(module)

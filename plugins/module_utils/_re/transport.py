@@ -65,15 +65,17 @@ MAX_NODE_ID = 100000
 def check(params):
     """The options every Redis Enterprise module shares, by the collection's rules and whatever the transport (a
     value the run does not use is still refused): raises ReError naming the first bad one. Needs no request."""
-    node = params.get("node")
-    problem = (
-        (node is not None and checks.count(node, "node", 1, MAX_NODE_ID))
-        or checks.seconds(params["api_timeout"], "api_timeout", 1, 3600)
-        or checks.seconds(params["command_timeout"], "command_timeout", 1, 86400)
-        or (params.get("api_tls_name") is not None and checks.hostname(params["api_tls_name"], "api_tls_name"))
-        or (params.get("ca_path") and checks.regular_file(params["ca_path"], "ca_path"))
-        or (kind(params) == "rladmin" and os.path.lexists(params["rladmin_path"] or "")
-            and checks.regular_file(params["rladmin_path"], "rladmin_path")))
+    problems = [checks.seconds(params["api_timeout"], "api_timeout", 1, 3600),
+                checks.seconds(params["command_timeout"], "command_timeout", 1, 86400)]
+    if params.get("node") is not None:
+        problems.insert(0, checks.count(params["node"], "node", 1, MAX_NODE_ID))
+    if params.get("api_tls_name") is not None:
+        problems.append(checks.hostname(params["api_tls_name"], "api_tls_name"))
+    if params.get("ca_path"):
+        problems.append(checks.regular_file(params["ca_path"], "ca_path"))
+    if kind(params) == "rladmin" and os.path.lexists(params["rladmin_path"] or ""):
+        problems.append(checks.regular_file(params["rladmin_path"], "rladmin_path"))
+    problem = next((problem for problem in problems if problem), None)
     if problem:
         raise ReError(problem)
 
