@@ -14,6 +14,8 @@ import json
 import os
 import sys
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "lib"))
 
@@ -34,6 +36,7 @@ with (atheris.instrument_imports() if atheris is not None and __name__ == "__mai
     from ansible_collections.dualstack.redis.plugins.module_utils import _resp as resp  # noqa: E402
     from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import common as persist_common  # noqa: E402
     from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import ifupdown  # noqa: E402
+    from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import netplan  # noqa: E402
     from ansible_collections.dualstack.redis.plugins.module_utils._net.persist import networkd  # noqa: E402
     from ansible_collections.dualstack.redis.plugins.module_utils._policy_table import GLIBC_PRECEDENCE, PolicyError, wanted_rows  # noqa: E402
     from ansible_collections.dualstack.redis.plugins.module_utils._re import nodes as re_nodes  # noqa: E402
@@ -108,6 +111,24 @@ def fuzz_networkd(data):
         pass
 
 
+def fuzz_netplan(data):
+    # PyYAML is what the module reads netplan's files with (netplan's own dependency on the host): a file it cannot
+    # read (or nests too deeply for it) is the module's refusal (PersistError from NetplanPlan._load); a file it reads must never crash the rest
+    source = text(data)
+    try:
+        doc = yaml.safe_load(source)
+    except (yaml.YAMLError, RecursionError):
+        return
+    for ident in ("eth0", "0", 0):
+        netplan.addresses(doc, ident)
+        netplan.without(doc, ident, lambda value: True)
+    netplan.read_mine(source, yaml)
+    for value in ("198.51.100.5/24", "eth0"):
+        netplan.removal_candidates(source, value)
+    for networkd_file in (True, False):
+        netplan.rendered_addresses(source, networkd_file)
+
+
 def fuzz_rest(data):
     try:
         body = json.loads(text(data))
@@ -127,7 +148,7 @@ def fuzz_hosts(data):
 
 
 TARGETS = {"rladmin": fuzz_rladmin, "resp": fuzz_resp, "gai_conf": fuzz_gai_conf, "netsh": fuzz_netsh,
-           "ifupdown": fuzz_ifupdown, "networkd": fuzz_networkd, "rest": fuzz_rest, "hosts": fuzz_hosts}
+           "ifupdown": fuzz_ifupdown, "networkd": fuzz_networkd, "netplan": fuzz_netplan, "rest": fuzz_rest, "hosts": fuzz_hosts}
 
 SEEDS = {
     "rladmin": [b"CLUSTER NODES:\nNODE:ID ROLE   ADDRESS    EXTERNAL_ADDRESS HOSTNAME SHARDS STATUS\n"
@@ -146,6 +167,10 @@ SEEDS = {
                  b"    gateway 198.18.50.1\niface eth0 inet6 static\n    address fd00:50::11/64\n"],
     "networkd": [b"[Match]\nName=eth0\n\n[Network]\nAddress=198.18.50.11/24\nAddress=fd00:50::11/64\n",
                  b"[Network]\\\nAddress=10.0.0.1/8 \\\n  # comment\n[Address]\nAddress=10.0.0.2/8\n"],
+    "netplan": [b"network:\n  version: 2\n  ethernets:\n    eth0:\n      dhcp4: false\n      addresses: [198.18.50.11/24, \"fd00:50::11/64\"]\n",
+                b"# dualstack.redis\nnetwork:\n  version: 2\n  ethernets:\n    \"eth0\":\n      addresses:\n"
+                b"        - \"198.51.100.5/24\"  # restated from 50-cloud-init.yaml\n        - {\"198.51.100.6/24\": {}}\n",
+                b"[connection]\nid=netplan-eth0\n[ipv4]\naddress1=198.51.100.5/24,198.51.100.1\n[ipv6]\naddress1=fd00::5/64\n"],
     "rest": [b'[{"uid": 1, "addr": "10.0.0.11", "external_addr": ["203.0.113.11"], "status": "active"}]',
              b'{"1": {"status": "ok"}, "2": {"status": "down"}}'],
     "hosts": [b"127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n198.51.100.5 redis.example redis # c\n"],

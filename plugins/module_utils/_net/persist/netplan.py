@@ -186,7 +186,12 @@ def read_mine(text, yaml):
             continue
         match = _DEVICE_LINE.match(line)
         if match:
-            ident = yaml.safe_load(match.group(1))
+            # (such a line may also be inside a block scalar of a file edited by hand: not this collection's shape)
+            try:
+                ident = yaml.safe_load(match.group(1))
+                hash(ident)
+            except (yaml.YAMLError, TypeError):
+                return parsed
             lines.setdefault((kind, ident), [])
             mine.setdefault((kind, ident), [])
             continue
@@ -281,6 +286,8 @@ class NetplanPlan(TextPlan):
             return self.yaml.safe_load(text)
         except self.yaml.YAMLError as exc:
             raise PersistError("cannot read %s: %s" % (path, str(exc).replace("\n", " ")))
+        except RecursionError:  # (PyYAML's composer recurses once per level of nesting)
+            raise PersistError("cannot read %s: its YAML is nested too deeply to be read" % path)
 
     def _holds(self, path, address):
         return any(same_address(a, address) for a in addresses(self.docs[path], self.id))
@@ -352,7 +359,7 @@ class NetplanPlan(TextPlan):
                     self.texts[path] = candidate
                     self.docs[path] = wanted
                     return
-            except self.yaml.YAMLError:
+            except (self.yaml.YAMLError, RecursionError):
                 continue
         raise PersistError("cannot take %s out of %s without changing anything else in it; remove it there by hand" % (entry, path))
 

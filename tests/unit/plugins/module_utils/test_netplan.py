@@ -39,6 +39,14 @@ def test_read_mine_of_a_file_in_another_shape_counts_every_item():
     assert netplan.read_mine(text, yaml) == {("ethernets", "eth0"): ["10.0.0.21/24"]}
 
 
+def test_read_mine_of_a_block_scalar_with_device_like_lines():
+    # found by make fuzz (target netplan): lines inside a block scalar that look like a device key, one of them a
+    # YAML flow sequence (unhashable) and one with an escape YAML refuses; the file itself is valid YAML
+    for line in ("    [a]:", '    "\\q":'):
+        text = "network:\n  ethernets:\n    eth0: {addresses: [10.0.0.21/24]}\nnote: |\n%s\n    - b\n" % line
+        assert netplan.read_mine(text, yaml) == {("ethernets", "eth0"): ["10.0.0.21/24"]}
+
+
 def test_rendered_addresses():
     network = "[Match]\nName=eth0\n\n[Network]\nAddress=10.0.0.1/24\nAddress=fd00::1/64\n\n[Address]\nAddress=fd00::2/64\nPreferredLifetime=0\n"
     assert netplan.rendered_addresses(network, True) == ["10.0.0.1/24", "fd00::1/64", "fd00::2/64"]

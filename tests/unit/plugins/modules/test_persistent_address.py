@@ -535,6 +535,13 @@ def test_netplan_flow_list_and_refusals(host, netplan_host, run_in_process):
     assert failed and "which this module does not edit" in result["msg"]
 
 
+def test_netplan_file_nested_too_deeply_for_pyyaml_is_refused_with_its_name(host, netplan_host, run_in_process):
+    # found by make fuzz (target netplan): PyYAML's composer recursed past Python's limit (RecursionError, a traceback)
+    host.write("etc/netplan/60-deep.yaml", "network: {ethernets: {eth9: {x: %s%s}}}\n" % ("[" * 5000, "]" * 5000))
+    failed, result = run_in_process(module, {"address": "198.18.50.21", "like": "198.18.50.11"})
+    assert failed and "60-deep.yaml: its YAML is nested too deeply to be read" in result["msg"] and writes(host) == []
+
+
 def test_netplan_without_the_device_in_its_files_is_refused(host, netplan_host, run_in_process):
     with open(os.path.join(netplan_host, "50-cloud-init.yaml"), "w") as handle:
         handle.write("network:\n  ethernets:\n    eth1: {addresses: [10.0.0.1/24]}\n")
