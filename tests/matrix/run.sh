@@ -58,6 +58,11 @@ make_venv() {  # version: (re)create its cached venv from its pin file and link 
     pinfile=$(pins "$v")
     dir=$(cached_dir "$v")
     mkdir -p "$cache"
+    # Another checkout on this machine may be making the same venv (the cache is shared): one at a time, and the
+    # second one takes what the first made (a venv cannot be built elsewhere and moved: its paths are absolute).
+    exec {lock}>"$dir.lock"
+    flock "$lock"
+    link_cached "$v" && return 0
     rm -rf "$dir" "${matrix:?}/$v"
     "$PYTHON" -m venv "$dir"
     "$dir/bin/pip" install --quiet --upgrade pip
