@@ -208,7 +208,7 @@ class Probe:
         CONFIG GET cluster-announce-client-ipv4/ipv6), only the values set. Empty where the server has no such
         setting (Redis OSS), where CONFIG is not allowed (ElastiCache, ACLs) or on any error: this only adds a
         place to read from, it never fails a poll. Only a node that does not answer within the time raises
-        (ProbeError of kind ``timeout``)."""
+        (ProbeError of kind ``timeout``, or ``unreachable`` when redis-py's socket timeout ran out first)."""
         key = key or ct.where(host, port)
         try:
             entry = self._entry(key, host, port)
@@ -220,6 +220,9 @@ class Probe:
             if exc.kind == "timeout":
                 raise  # the node does not answer: reading its view would wait as long again
             return {}
+        except (redis_errors.TimeoutError, socket.timeout) as exc:
+            self._forget(key)
+            raise classify(exc, host, port) from None  # (as above: a peer that takes the command and never answers)
         except (redis_errors.RedisError, OSError, ct.TopologyError):
             return {}
         found = {}

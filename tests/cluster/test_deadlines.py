@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -100,19 +101,36 @@ def test_each_module_ends_within_its_timeout_and_names_the_name(module, blackhol
 
 # --- a server that trickles its reply one byte at a time --------------------------------------------------------------
 
+def serving(handle, rcvbuf=None):
+    """A TCP server on 127.0.0.1 that gives each connection it accepts to ``handle(conn, stop)`` in a thread of its
+    own: (port, stop event, the connections); the caller sets ``stop`` and closes the server."""
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if rcvbuf is not None:
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)  # (inherited by the accepted sockets)
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    stop = threading.Event()
+    held = []
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _peer = server.accept()
+            except OSError:
+                return
+            held.append(conn)
+            threading.Thread(target=handle, args=(conn, stop), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    return server, stop, held
+
+
 @pytest.fixture
 def trickler():
     """A TCP server on 127.0.0.1 that answers every connection with a Redis reply one byte every 0.2 s, for ever
     (a simple string that never ends): each read gets a byte in time, so only a deadline on the whole reply ends it."""
-    import threading
-
-    server = socket.socket()
-    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    server.bind(("127.0.0.1", 0))
-    server.listen(16)
-    stop = threading.Event()
-
-    def serve(conn):
+    def serve(conn, stop):
         with conn:
             try:
                 conn.sendall(b"+")
@@ -121,15 +139,7 @@ def trickler():
             except OSError:
                 pass
 
-    def accept():
-        while not stop.is_set():
-            try:
-                conn, _peer = server.accept()
-            except OSError:
-                return
-            threading.Thread(target=serve, args=(conn,), daemon=True).start()
-
-    threading.Thread(target=accept, daemon=True).start()
+    server, stop, _held = serving(serve)
     yield server.getsockname()[1]
     stop.set()
     server.close()
@@ -151,4 +161,44 @@ def test_a_reply_that_trickles_ends_within_the_timeout(module, args, trickler):
     limit = 2 * TIMEOUT if module == "elasticache_ip_discovery" else TIMEOUT  # (connecting, then the whole reply)
     assert result.get("failed"), result
     assert "127.0.0.1" in result["msg"] and str(trickler) in result["msg"], result["msg"]
+    assert took <= limit + MARGIN, "%s took %.1f s: %s" % (module, took, result["msg"])
+
+
+# --- a peer that never reads (nor answers) ----------------------------------------------------------------------------
+
+@pytest.fixture
+def deaf_peer():
+    """A TCP server on 127.0.0.1 that accepts every connection and then neither reads nor writes, for ever, with the
+    smallest receive buffer the kernel allows (so a request of more than a few KB would block the sender too): a TLS
+    handshake, an HTTP request or a Redis command is taken by the kernel and never answered. Only a deadline on the
+    whole exchange ends it."""
+    server, stop, held = serving(lambda conn, stop: None, rcvbuf=1)  # (held, never read, until the test ends)
+    yield server.getsockname()[1], held
+    stop.set()
+    server.close()
+    for conn in held:
+        conn.close()
+
+
+@pytest.mark.parametrize("module, args, limit", [
+    ("redis_endpoint_info", {"host": "127.0.0.1", "port": "PORT", "connect_timeout": TIMEOUT}, TIMEOUT),
+    ("cluster_ip_discovery", {"host": "127.0.0.1", "port": "PORT", "family": "ipv6", "wait": False,
+                              "connect_timeout": TIMEOUT}, TIMEOUT),
+    # the REST API over TLS: the handshake is what waits
+    ("re_node_info", {"transport": "rest", "api_url": ["https://127.0.0.1:PORT"], "api_username": "ops",
+                      "api_password": "secret", "api_timeout": TIMEOUT}, TIMEOUT),
+    ("elasticache_ip_discovery", {"replication_group_id": "orders", "ip_discovery": "ipv6", "region": "us-east-1",
+                                  "endpoint_url": "http://127.0.0.1:PORT", "access_key": "AKIDEXAMPLE",
+                                  "secret_key": "secret", "aws_timeout": TIMEOUT, "aws_retries": 0}, 2 * TIMEOUT),
+])
+def test_a_peer_that_never_reads_ends_within_the_timeout(module, args, limit, deaf_peer):
+    port, held = deaf_peer
+    args = {key: (value.replace("PORT", str(port)) if isinstance(value, str) else
+                  [item.replace("PORT", str(port)) for item in value] if isinstance(value, list) else value)
+            for key, value in args.items()}
+    args = {key: int(value) if value == str(port) else value for key, value in args.items()}
+    result, took = timed("dualstack.redis." + module, args, [])
+    assert held, "the module never connected: the test proves nothing"
+    assert result.get("failed"), result
+    assert "127.0.0.1" in result["msg"] and str(port) in result["msg"], result["msg"]
     assert took <= limit + MARGIN, "%s took %.1f s: %s" % (module, took, result["msg"])
