@@ -61,3 +61,12 @@ attributes:
     support: N/A
     platforms: windows
 """
+
+    # Use together with the base fragment, for a module whose work is done by its action plugin on the controller.
+    ACTION = r"""
+options: {}
+attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+"""

@@ -13,6 +13,7 @@ Private to dualstack.redis: not a public API, may change in any release.
 import ipaddress
 import math
 import os
+import re
 import stat
 
 
@@ -157,3 +158,80 @@ def regular_file(path, name):
                 else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a regular file")
         return "%s %s is %s, not a regular file" % (name, path, kind)
     return None
+
+
+# --- the roles' inputs ------------------------------------------------------------------------------------------------
+# A role's variables come as YAML, inventory text or ``-e`` strings: a number may be the text "30", a switch "yes".
+# ``by_kind`` applies the rules above to one variable, given its kind as text (the roles' vars/main.yml name the kind
+# of every input; the check_inputs action reads them):
+#   seconds:MIN:MAX   a number of seconds (seconds() above; "30" and "0.5" are numbers too)
+#   count:MIN:MAX     a whole number (count() above); port: a count from 1 to 65535
+#   switch            true or false (yes/no, on/off, 1/0 as text too: the roles use them through | bool, which takes
+#                     any other word for false)
+#   text              a string (argument specs turn a dict given for a str into its text); text+: not empty
+#   node_address, hostname, interface: as above; absolute_path: a string starting with /, no control character
+#   list:KIND         a list (not a string), every item of KIND
+#   ansible           checked by the role's argument spec itself (choices); free: <why>: not interpreted
+# A kind that ends with ? may also be unset, null or "" (the role then does without it).
+
+SWITCH_WORDS = ("true", "false", "yes", "no", "on", "off", "1", "0")
+UNSET = object()
+
+
+def _number(value, whole):
+    """``value`` as an int (``whole``) or a float, from a number or its text; None when it is neither."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int) or (isinstance(value, float) and not whole):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        if re.match(r"^-?[0-9]+$" if whole else r"^-?[0-9]+([.][0-9]+)?$", text):
+            return int(text) if whole else float(text)
+    return None
+
+
+def by_kind(value, name, kind):
+    """A sentence naming ``name`` when ``value`` (UNSET when the variable is not defined) is not of ``kind`` (the
+    grammar above), else None. Raises ValueError for a kind this grammar does not have (a mistake in a role)."""
+    optional = kind.endswith("?")
+    kind = kind[:-1] if optional else kind
+    if value is UNSET or value is None or (optional and value == ""):
+        return None if optional or kind.startswith(("free:", "ansible")) else "%s is not set" % name
+    head, _sep, rest = kind.partition(":")
+    if head == "free" or kind == "ansible":
+        return None
+    if head in ("seconds", "count", "port"):
+        low, high = (1, 65535) if head == "port" else (float(rest.split(":")[0]), float(rest.split(":")[1]))
+        number = _number(value, whole=head != "seconds")
+        if number is None:
+            return "%s must be a %s, got %r" % (name, "number of seconds" if head == "seconds" else "whole number", value)
+        if head == "seconds":
+            return seconds(number, name, low, high)
+        return count(number, name, int(low), int(high))
+    if head == "list":
+        if not isinstance(value, (list, tuple)):
+            return "%s must be a list, got %r" % (name, value)
+        found = [by_kind(item, "%s[%d]" % (name, index), rest) for index, item in enumerate(value)]
+        return next((problem for problem in found if problem), None)
+    if head == "switch":
+        if isinstance(value, bool) or (isinstance(value, (str, int)) and str(value).strip().lower() in SWITCH_WORDS):
+            return None
+        return "%s must be true or false, got %r" % (name, value)
+    if not isinstance(value, str):
+        return "%s must be a string, got %r" % (name, value)
+    if head == "text":
+        return None
+    if head == "text+":
+        return "%s must not be empty" % name if not value.strip() else None
+    if head == "node_address":
+        return node_address(value, name)[1]
+    if head == "hostname":
+        return hostname(value, name)
+    if head == "interface":
+        return interface(value, name)
+    if head == "absolute_path":
+        if not value.startswith("/") or not value.isprintable():
+            return "%s must be an absolute path (starting with /, no control character), got %r" % (name, value)
+        return None
+    raise ValueError("%s: unknown kind %r" % (name, kind))

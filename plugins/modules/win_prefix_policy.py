@@ -27,10 +27,8 @@ extends_documentation_fragment:
   - dualstack.redis._attributes
   - dualstack.redis._attributes.FULL
   - dualstack.redis._attributes.PLATFORM_WINDOWS
+  - dualstack.redis._attributes.ACTION
 attributes:
-  action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
-    support: full
   check_mode:
     details: In check mode only C(show) commands run; RV(commands) lists what would run.
   diff_mode:

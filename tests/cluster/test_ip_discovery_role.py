@@ -148,6 +148,12 @@ def test_bad_inputs_fail_before_anything_runs(on_ipv4, tmp_path):
     inventory = write_inventory(tmp_path, {"c": dict(ansible_connection="local", ip_discovery_host={"not": "a string"})})
     rc, tasks, _stats, _err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
     assert rc == 2
+    checked = tasks["Check every input by the collection's rule for its kind"]["c"]
+    assert checked["failed"] and "ip_discovery_host must be a string" in checked["msg"]
+    assert "Check the inputs" not in tasks
+    inventory = write_inventory(tmp_path, {"c": dict(ansible_connection="local")})
+    rc, tasks, _stats, _err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    assert rc == 2
     assert "give ip_discovery_replication_group_id" in tasks["Check the inputs"]["c"]["msg"]
     rc, tasks, _stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv5")
     assert rc == 2

@@ -41,7 +41,8 @@ MODULES = sorted(os.path.basename(path)[:-3] for path in glob.glob(os.path.join(
                  if not os.path.basename(path).startswith("_"))
 # Modules whose main() runs on the controller as an action plugin (no AnsibleModule): their options are checked by
 # the action's own tests against the same rules.
-ACTION_ONLY = {"win_prefix_policy": "tests/unit/plugins/action/test_win_prefix_policy.py"}
+ACTION_ONLY = {"win_prefix_policy": "tests/unit/plugins/action/test_win_prefix_policy.py",
+               "check_inputs": "tests/unit/conformance/test_role_inputs.py (its one option is the kinds themselves)"}
 
 # --- the hostile sets -------------------------------------------------------------------------------------------
 

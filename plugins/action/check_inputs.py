@@ -1,0 +1,62 @@
+# -*- coding: utf-8 -*-
+# Copyright: dualstack.redis contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for dualstack.redis.check_inputs: a role's variables checked by the collection's rules
+(module_utils/_checks.py, by_kind), on the controller, before anything else runs."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleError, AnsibleUndefinedVariable
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.dualstack.redis.plugins.module_utils import _checks
+
+
+def problems(kinds, variables, template):
+    """(names checked, problems): each variable of ``kinds`` looked up in ``variables`` (a task's vars), templated
+    with ``template`` and checked by its kind. A kind that is not in the grammar raises ValueError."""
+    checked, found = [], []
+    for name in sorted(kinds):
+        kind = kinds[name]
+        if not isinstance(kind, str):
+            raise ValueError("kinds: the kind of %s must be a string, got %r" % (name, kind))
+        checked.append(name)
+        if name in variables:
+            try:
+                value = template(variables[name])
+            except AnsibleUndefinedVariable as exc:
+                value = _checks.UNSET if kind.endswith("?") else None
+                if value is None:
+                    found.append("%s cannot be read: %s" % (name, exc))
+                    continue
+        else:
+            value = _checks.UNSET
+        problem = _checks.by_kind(value, name, kind)
+        if problem:
+            found.append(problem)
+    return checked, found
+
+
+class ActionModule(ActionBase):
+    """Look every variable up in the task's vars, check it by its kind, fail with every problem."""
+
+    TRANSFERS_FILES = False
+    _VALID_ARGS = frozenset(("kinds",))
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        kinds = self._task.args.get("kinds")
+        if not isinstance(kinds, dict) or not kinds:
+            result.update(failed=True, msg="kinds must be a dictionary of variable names and their kinds")
+            return result
+        try:
+            checked, found = problems(kinds, task_vars or {}, self._templar.template)
+        except (ValueError, AnsibleError) as exc:
+            result.update(failed=True, msg=str(exc))
+            return result
+        result.update(changed=False, checked=checked, problems=found)
+        if found:
+            result.update(failed=True, msg="; ".join(found))
+        else:
+            result["msg"] = "%d inputs checked" % len(checked)
+        return result
