@@ -153,3 +153,64 @@ def test_plugin_documentation_is_yaml(path):
             except yaml.YAMLError as exc:
                 broken.append("%s: %s" % (node.targets[0].id, str(exc).splitlines()[0]))
     assert broken == []
+
+
+# --- the metadata tells the truth (issue 30) ------------------------------------------------------------------------
+
+def _version(text):
+    return tuple(int(part) for part in str(text).split("."))
+
+
+def _plugin_docs():
+    """{plugin file (relative): its DOCUMENTATION as data}, for every public plugin with documentation."""
+    found = {}
+    for path in PLUGIN_FILES:
+        if os.path.basename(path).startswith("_"):
+            continue
+        with open(path, encoding="utf-8") as handle:
+            tree = ast.parse(handle.read())
+        for node in tree.body:
+            if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
+                    and node.targets[0].id == "DOCUMENTATION" and isinstance(node.value, ast.Constant)):
+                found[os.path.relpath(path, ROOT)] = yaml.safe_load(node.value.value)
+    return found
+
+
+def test_version_added_is_at_most_the_collections_version():
+    """A plugin (or option) cannot have been added in a release after the one galaxy.yml names; the version the
+    changelog last released is the collection's too."""
+    version = _version(load(os.path.join(ROOT, "galaxy.yml"))["version"])
+    late = []
+
+    def walk(where, doc):
+        if isinstance(doc, dict):
+            if "version_added" in doc and _version(doc["version_added"]) > version:
+                late.append("%s: version_added %s" % (where, doc["version_added"]))
+            for key, value in doc.items():
+                walk("%s.%s" % (where, key), value)
+        elif isinstance(doc, list):
+            for item in doc:
+                walk(where, item)
+
+    docs = _plugin_docs()
+    assert len(docs) >= 20
+    for path, doc in docs.items():
+        walk(path, doc)
+    for role in ROLES:
+        walk("roles/%s" % role, load(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")))
+    assert late == [], "galaxy.yml says %s" % ".".join(map(str, version))
+    released = load(os.path.join(ROOT, "changelogs", "changelog.yaml"))["releases"]
+    assert max(_version(v) for v in released) <= version, "the changelog released a version after galaxy.yml's"
+
+
+def test_the_readme_content_table_lists_every_public_plugin_role_and_playbook():
+    """The README's content table is the list of what is public: a plugin missing from it is private by the README's
+    own rule, which for a documented plugin is a mistake."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        readme = handle.read()
+    table = readme[readme.index("## Content"):]
+    table = table[:table.index("\n## ", 1)]
+    names = ["`dualstack.redis.%s`" % os.path.splitext(os.path.basename(path))[0] for path in _plugin_docs()]
+    names += ["`dualstack.redis.%s`" % role for role in ROLES]
+    names += ["`dualstack.redis.%s`" % os.path.splitext(os.path.basename(path))[0] for path in PLAYBOOKS]
+    assert [name for name in names if name not in table] == []
