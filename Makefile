@@ -25,7 +25,7 @@ export MOLECULE_GLOB := molecule/*/molecule.yml
 export ANSIBLE_NOCOLOR := 1
 export PY_COLORS := 0
 
-.PHONY: help demo test venv lab collection-path sanity units matrix netns cluster lint molecule molecule-all bench fuzz build community changelog clean clean-lab
+.PHONY: help demo test venv lab collection-path sanity units matrix netns cluster lint molecule molecule-all bench docs fuzz build community changelog clean clean-lab
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -78,7 +78,7 @@ molecule: lab collection-path ## one molecule scenario: make molecule SCENARIO=n
 molecule-all: lab collection-path ## every molecule scenario
 	@for s in $(SCENARIOS); do molecule test -s "$$s" || exit 1; done
 
-test: venv collection-path ## every test: sanity, units, cluster, lint, changelog, EE, build, every molecule scenario; prints a summary
+test: venv collection-path ## every test: sanity, units, cluster, lint, changelog, EE, build, docs site in a browser, every molecule scenario; prints a summary
 	tests/run_all.sh $(SCENARIOS)
 
 demo: lab collection-path ## set up the lab, run every job with before/after views, tear it down (KEEP_LAB=1 keeps it)
@@ -86,6 +86,9 @@ demo: lab collection-path ## set up the lab, run every job with before/after vie
 
 bench: lab collection-path ## benchmarks, printed as ratios against a floor measured in the same run
 	tests/bench/run.sh
+
+docs: collection-path ## the docs site (antsibull-docs, Sphinx), offline: .build/docs/site/build/html/index.html
+	tests/docs/build.sh
 
 fuzz: venv ## coverage-guided fuzzing of the parsers (atheris), FUZZ_SECONDS each (600); not in make test (CONTRIBUTING.md)
 	tests/fuzz/run.sh

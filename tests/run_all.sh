@@ -150,6 +150,7 @@ background_lane() {
     run_stage changelog count_one changelog_check
     run_stage build count_one check_build
     run_stage community count_one tests/community/run.sh
+    run_stage docs count_pytest tests/docs/run.sh --junitxml="$logs/docs.xml"
     molecule_stages "${bg_scenarios[@]}"
 }
 

@@ -28,6 +28,8 @@
 #                                      tests/netns: extracted (never installed, so no daemon starts) into a cache
 #                                      ($DUALSTACK_REDIS_CACHE/nettools/<set>: root/, versions), built once per set
 #                                      of candidate versions; prints the set's directory on stdout
+#   tests/lab/lab.sh docs              make sure Debian's chromium is there for the browser test of the docs
+#                                      site (tests/docs); apt-get it when missing
 #   tests/lab/lab.sh python X.Y        print the path of a pythonX.Y (PATH, then pyenv), fail when none
 #   tests/lab/lab.sh doctor            list every program the lab and the tests run, say what is missing
 #                                      (exit 1 then) and with which package
@@ -155,6 +157,9 @@ NETTOOLS_DEPS=(
     "apt-cache|apt|tests/lab/lab.sh nettools: their candidate versions"
     "dpkg-deb|dpkg|tests/lab/lab.sh nettools: extracts them (never installs them)"
     "ldd|libc-bin|tests/lab/lab.sh nettools: the libraries the oracles need"
+)
+DOCS_DEPS=(
+    "/usr/bin/chromium|chromium|tests/docs: the browser test of the built docs site (Playwright drives it)"
 )
 REDIS_DEPS=(
     "redis-server|redis-server|tests/cluster, molecule full_lab, make demo"
@@ -456,6 +461,11 @@ cmd_clients() {
     say "real clients: Node.js $(node --version), ioredis in $IOREDIS_DIR/node_modules"
 }
 
+cmd_docs() {  # Debian's chromium for the browser test of the docs site (its Python tools: tests/docs/build.sh)
+    [ -z "$(missing_packages "${DOCS_DEPS[@]}")" ] || need_root "chromium is missing (apt-get install chromium)"
+    install_deps "${DOCS_DEPS[@]}"
+}
+
 cmd_netns() {
     need_root "tests/netns makes network namespaces"
     install_deps "${NETNS_DEPS[@]}"
@@ -661,6 +671,7 @@ cmd_doctor() {
     if ioredis_ready "$IOREDIS_OLD_LOCK" "$IOREDIS_OLD_DIR"; then printf '  ok       %-48s %s\n' "ioredis 5.8.1" "$IOREDIS_OLD_DIR/node_modules"
     else printf '  MISSING  %-48s %s\n' "ioredis 5.8.1" "pinned in tests/lab/clients/ioredis-5.8.1.lock (tests/lab/lab.sh clients)"; bad=1; fi
     doctor_table "the clients' own resolvers (tests/cluster):" "${RESOLVER_DEPS[@]}" || bad=1
+    doctor_table 'docs site (make docs, tests/docs):' "${DOCS_DEPS[@]}" || bad=1
     printf 'JDK for the JVM checks:\n'
     if v=$(find_jdk); then printf '  ok       %s\n' "$v"; else printf '  MISSING  OpenJDK 17 with jdk.compiler (apt-get install openjdk-17-jdk-headless)\n'; bad=1; fi
     printf 'Pythons for managed-host tests (make matrix: sanity compile and host-side modules):\n'
@@ -694,6 +705,7 @@ case "${1:-}" in
     ioredis) cmd_ioredis ;;
     valkey) cmd_valkey ;;
     netns) cmd_netns ;;
+    docs) cmd_docs ;;
     nettools) cmd_nettools ;;
     python) target_python "${2:?python X.Y}" || die "no working python${2} found (pyenv versions, PATH)"; echo ;;
     doctor) cmd_doctor ;;
