@@ -170,7 +170,7 @@ def regular_file(path, name):
 #                     any other word for false)
 #   text              a string (argument specs turn a dict given for a str into its text); text+: not empty
 #   node_address, hostname, interface: as above; absolute_path: a string starting with /, no control character
-#   list:KIND         a list (not a string), every item of KIND
+#   list:KIND         a list, every item of KIND (text is split at commas, as ``type: list`` does)
 #   ansible           checked by the role's argument spec itself (choices); free: <why>: not interpreted
 # A kind that ends with ? may also be unset, null or "" (the role then does without it).
 
@@ -210,6 +210,11 @@ def by_kind(value, name, kind):
             return seconds(number, name, low, high)
         return count(number, name, int(low), int(high))
     if head == "list":
+        # as ``type: list`` takes it: text is split at commas, a number is a list of one
+        if isinstance(value, str):
+            value = value.split(",")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = [str(value)]
         if not isinstance(value, (list, tuple)):
             return "%s must be a list, got %r" % (name, value)
         found = [by_kind(item, "%s[%d]" % (name, index), rest) for index, item in enumerate(value)]

@@ -93,7 +93,7 @@ def hostile_values(kind):
     head, _sep, rest = kind.partition(":")
     if head == "list":
         inner = hostile_values(rest)
-        values = ["a string, not a list", {"a": 1}] + [[value] for value in inner]
+        values = [{"a": 1}, True] + [[value] for value in inner]
     else:
         values = list(HOSTILE.get(head, []))
     return [value for value in values if not (optional and value in ("", None))] if values else []
@@ -172,6 +172,12 @@ def test_values_from_the_command_line_are_text_and_pass():
                                           "internal_address_new": "fd00:50::21", "internal_address_interface": "eth0"})
     assert found == []
     assert problems("ip_discovery", {"ip_discovery_port": "6380", "ip_discovery_interval": "2"}) == []
+    # a list as text, as `type: list` takes it (split at commas): molecule re_rest gives one URL this way
+    assert problems("external_address", {"external_address_api_url": "https://[fd00:42::12]:9443"}) == []
+    assert problems("internal_address", {"internal_address_api_url": "https://a:9443,https://b:9443"}) == []
+    found = problems("protocol_preference", {"protocol_preference_redis_ports": "6379,70000"})
+    assert len(found) == 1 and "protocol_preference_redis_ports[1]" in found[0], found
+    assert problems("protocol_preference", {"protocol_preference_runtimes": "java,,node"}) != []
 
 
 def _first_task(role, name):
