@@ -25,10 +25,10 @@ def problems(kinds, variables, template):
             try:
                 value = template(variables[name])
             except AnsibleUndefinedVariable as exc:
-                value = _checks.UNSET if kind.endswith("?") else None
-                if value is None:
+                if not kind.endswith("?"):
                     found.append("%s cannot be read: %s" % (name, exc))
                     continue
+                value = _checks.UNSET
         else:
             value = _checks.UNSET
         problem = _checks.by_kind(value, name, kind)

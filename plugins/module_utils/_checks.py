@@ -186,8 +186,10 @@ def _number(value, whole):
         return value
     if isinstance(value, str):
         text = value.strip()
-        if re.match(r"^-?[0-9]+$" if whole else r"^-?[0-9]+([.][0-9]+)?$", text):
-            return int(text) if whole else float(text)
+        if re.match(r"^-?[0-9]+$", text):
+            return int(text)
+        if not whole and re.match(r"^-?[0-9]+[.][0-9]+$", text):
+            return float(text)
     return None
 
 
@@ -202,12 +204,12 @@ def by_kind(value, name, kind):
     if head == "free" or kind == "ansible":
         return None
     if head in ("seconds", "count", "port"):
-        low, high = (1, 65535) if head == "port" else (float(rest.split(":")[0]), float(rest.split(":")[1]))
+        low, high = ("1", "65535") if head == "port" else rest.split(":")
         number = _number(value, whole=head != "seconds")
         if number is None:
             return "%s must be a %s, got %r" % (name, "number of seconds" if head == "seconds" else "whole number", value)
         if head == "seconds":
-            return seconds(number, name, low, high)
+            return seconds(number, name, _number(low, whole=False), _number(high, whole=False))
         return count(number, name, int(low), int(high))
     if head == "list":
         # as ``type: list`` takes it: text is split at commas, a number is a list of one

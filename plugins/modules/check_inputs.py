@@ -79,5 +79,5 @@ problems:
   returned: always
   type: list
   elements: str
-  sample: ["my_role_timeout must be from 1.0 to 3600.0 seconds, got 0"]
+  sample: ["my_role_timeout must be from 1 to 3600 seconds, got 0"]
 """
