@@ -31,10 +31,14 @@ step prepare
 step side-effect
 report=.build/demo  # written by molecule/full_lab/demo.yml
 [ -f "$report/99-summary.txt" ] || { echo "demo: FAILED: no summary in $report (see $log)" >&2; exit 1; }
+# the change reports of jobs 1 and 4 (Markdown, as written for a change ticket), between their before and after views
+for f in 10-report.md 30-report.md; do
+    [ -s "$report/$f" ] || { echo "demo: FAILED: no change report $report/$f (see $log)" >&2; exit 1; }
+done
 echo
-for f in "$report"/[0-9]*.txt; do
-    case $f in *99-summary.txt) continue ;; esac
-    cat "$f"; echo
+for f in $(cd "$report" && ls [0-9]*.txt [0-9]*.md | sort); do
+    case $f in 99-summary.txt) continue ;; esac
+    cat "$report/$f"; echo
 done
 echo "demo: summary"
 sed 's/^/  /' "$report/99-summary.txt"

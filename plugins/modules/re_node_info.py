@@ -135,7 +135,17 @@ api_endpoint:
   returned: over the REST API
   type: str
   sample: https://10.0.0.11:9443
+checked_at:
+  description:
+    - When the nodes were read (UTC, ISO 8601), by the clock of the host the module ran on. The change report of
+      the role C(dualstack.redis.internal_address) takes when a node was seen down and OK again from it.
+  returned: success
+  type: str
+  sample: "2026-11-23T10:15:02.120354+00:00"
+  version_added: 0.3.0
 """
+
+import datetime
 
 from ansible.module_utils.basic import AnsibleModule
 
@@ -151,6 +161,7 @@ def main():
         cluster = transport.connect(module.params)
         try:
             nodes = cluster.nodes()
+            result["checked_at"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
         finally:
             if cluster.kind == "rest":
                 result["api_endpoint"] = cluster.endpoint

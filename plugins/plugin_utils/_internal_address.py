@@ -208,9 +208,13 @@ def plan_internal_addresses(nodes, requests, delegate=None, checks=None):
     # Who runs the rladmin commands that cannot run on the node being changed.
     hosts = list(steps)
     for host, step in steps.items():
+        other = delegate or next((other for other in hosts if other != host), None)
         if step["action"] not in ("change", "resume"):
+            # Nothing runs for this node, but ansible-core 2.19 templates a task's delegate_to before its condition
+            # and fails on an empty one: the skipped tasks get a host too.
+            step["delegate"] = other or host
             continue
-        step["delegate"] = delegate or next((other for other in hosts if other != host), None)
+        step["delegate"] = other
         if step["delegate"] is None:
             problems.append("%s: no other node in the play to run rladmin from while node %d is down; "
                             "add another node to the play or set internal_address_delegate" % (host, step["node"]))

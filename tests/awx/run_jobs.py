@@ -6,7 +6,8 @@ data directory, the survey answers in env/extravars), against the full_lab molec
   2. the real run (--diff): must succeed and change what the job is for;
   3. a re-run: must succeed and report no change on any host;
 and for every run: runner status "successful", rc 0, the artifacts AWX reads (status, rc, stdout, job
-events ending in playbook_on_stats), and no secret from the survey anywhere in the artifacts.
+events ending in playbook_on_stats), no secret from the survey anywhere in the artifacts, and for the jobs that
+leave one, the change report (set_stats) in the stats event's artifact_data, saying what that run did.
 Writes a JSON report (--report) and exits 1 when any check fails.
 
 Run from the scenario's converge (it needs MOLECULE_INVENTORY_FILE and MOLECULE_EPHEMERAL_DIRECTORY).
@@ -83,6 +84,34 @@ def load_json(path):
         return json.load(handle)
 
 
+# The change report a job leaves as its artifact (set_stats), what AWX shows under the job's artifacts, per run:
+# a check of it (report -> problem or None).
+def _internal_address_report(kind, report):
+    outcomes = [node["outcome"] for node in report["nodes"]]
+    if kind == "check":
+        return None if report["run"]["check_mode"] and set(outcomes) == {"would be changed"} else "check run: %s" % outcomes
+    if kind == "run":
+        untimed = [node["host"] for node in report["nodes"] if None in node["times"].values()]
+        return None if set(outcomes) == {"changed"} and not untimed and report["cluster_after"] else (
+            "run: outcomes %s, untimed %s" % (outcomes, untimed))
+    return None if set(outcomes) == {"already at the new address"} else "re-run: %s" % outcomes
+
+
+def _ip_discovery_report(kind, report):
+    (cluster,) = report["clusters"]
+    elasticache, watch = cluster["elasticache"] or {}, cluster["watch"] or {}
+    expected = {"check": ("ipv4", "ipv6"), "run": ("ipv4", "ipv6"), "rerun": ("ipv6", "ipv6")}[kind]
+    if (elasticache.get("before"), elasticache.get("after")) != expected:
+        return "%s: ElastiCache %s -> %s, expected %s" % (kind, elasticache.get("before"), elasticache.get("after"), expected)
+    if kind != "check" and not (watch.get("converged") and watch.get("families") == ["ipv6"] and watch.get("nodes")):
+        return "%s: the wait is not in the report as converged on ipv6: %s" % (kind, watch)
+    return None
+
+
+REPORTS = {"change-internal-addresses": ("internal_address_report", _internal_address_report),
+           "ip-discovery": ("ip_discovery_report", _ip_discovery_report)}
+
+
 def run_job(pdd, playbook, cmdline, ident, secrets=(SECRET,)):
     runner = ansible_runner.run(private_data_dir=pdd, playbook=playbook, cmdline=cmdline, ident=ident, quiet=True,
                                 timeout=900)
@@ -137,6 +166,14 @@ def main(argv=None):
             check(problems, all(result["artifacts"].values()) and result["stats"] is not None,
                   "%s: artifacts missing: %s" % (where, result["artifacts"]))
             check(problems, not result["leaked"], "%s: the survey's secret is in %s" % (where, result["leaked"]))
+            if name in REPORTS:
+                key, judge = REPORTS[name]
+                artifact = ((result["stats"] or {}).get("artifact_data") or {}).get(key)
+                check(problems, isinstance(artifact, dict) and artifact.get("markdown", "").startswith("# "),
+                      "%s: no change report %s in the job's artifacts" % (where, key))
+                if isinstance(artifact, dict):
+                    problem = judge(kind, artifact)
+                    check(problems, problem is None, "%s: change report: %s" % (where, problem))
             after = snapshot(ephemeral)
             if kind == "check":
                 check(problems, after == before, "%s: check mode changed the lab: %s" % (

@@ -82,7 +82,8 @@ def test_switches_elasticache_then_waits_for_every_node(standin, on_ipv4, tmp_pa
     # Nodes switch 3 s apart, so the wait sees the change under way however slowly ansible starts its next task.
     ec = standin("orders:dual_stack:ipv4", gap=3)
     inventory = write_inventory(tmp_path, {"orders": orders(ec)})
-    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6")
+    report_path = tmp_path / "change.md"
+    rc, tasks, stats, err = playbook(inventory, "-e", "ip_discovery_family=ipv6", "-e", "ip_discovery_report_path=%s" % report_path)
     assert rc == 0, err
     modify = ec.calls("ModifyReplicationGroup")
     assert [c["params"] for c in modify] == [{"ReplicationGroupId": "orders", "IpDiscovery": "ipv6", "ApplyImmediately": "true"}]
@@ -91,6 +92,16 @@ def test_switches_elasticache_then_waits_for_every_node(standin, on_ipv4, tmp_pa
     assert on_ipv4.settled("ipv6")  # the real nodes, read by the test itself
     assert "ElastiCache IP discovery ipv4 -> ipv6 (changed)" in tasks["Report"]["orders"]["msg"]
     assert stats["orders"]["changed"] == 1 and stats["orders"]["failures"] == 0
+    # The change report: the same figures as the wait's own result, ElastiCache's before and after, and the file
+    report = tasks["Build the change report"]["orders"]["ansible_facts"]["ip_discovery_report"]
+    (cluster,) = report["clusters"]
+    assert cluster["elasticache"]["before"] == "ipv4" and cluster["elasticache"]["after"] == "ipv6"
+    assert cluster["elasticache"]["id"] == "orders" and cluster["elasticache"]["changed"]
+    assert cluster["watch"]["converged"] and cluster["watch"]["polls"] == waited["polls"]
+    assert cluster["watch"]["elapsed"] == waited["elapsed"] and len(cluster["watch"]["nodes"]) == len(waited["nodes"])
+    assert report["summary"] == "1 cluster on the asked family" and not report["run"]["check_mode"]
+    assert report_path.read_text() == report["markdown"] and (report_path.stat().st_mode & 0o777) == 0o600
+    assert "| orders | ipv6 | ipv4 | ipv6 | %d of %d | ipv6 |" % (len(waited["nodes"]), len(waited["nodes"])) in report["markdown"]
 
 
 def test_nodes_announcing_another_address_than_loopback(request, tmp_path):
@@ -130,6 +141,9 @@ def test_check_mode_predicts_and_changes_nothing(standin, on_ipv4, tmp_path):
     assert looked["polls"] == 1 and looked["converged"] is False and looked["families"] == ["ipv4"]
     assert "read once, not waited for: check mode" in tasks["Report"]["orders"]["msg"]
     assert on_ipv4.settled("ipv4")
+    report = tasks["Build the change report"]["orders"]["ansible_facts"]["ip_discovery_report"]
+    assert report["run"]["check_mode"] and report["clusters"][0]["watch"]["converged"] is False
+    assert report["summary"] == "check mode: nothing was changed"
 
 
 def test_network_type_refusal_stops_before_any_change(standin, on_ipv4, tmp_path):

@@ -107,9 +107,9 @@ def test_a_roles_own_variables_stay_inside_it(role):
 
 # Results a role documents in its README for its callers (anything else it sets is __<role>_*).
 PUBLIC_RESULTS = {
-    "internal_address": ("internal_address_plan",),
+    "internal_address": ("internal_address_plan", "internal_address_report"),
     "protocol_preference": ("protocol_preference_processes", "protocol_preference_runtime_report"),
-    "ip_discovery": ("ip_discovery_result",),
+    "ip_discovery": ("ip_discovery_result", "ip_discovery_report"),
 }
 
 

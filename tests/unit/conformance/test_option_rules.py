@@ -342,6 +342,10 @@ def _filters():
 FILTERS = _filters()
 # {filter: {parameter: kind}}; the input (the value before the |) is the first parameter.
 FILTER_KINDS = {
+    "change_report": {"entries": "free: registered results, copied by named field only (test_change_report.py)",
+                      "kind": "checked_by_filter", "cluster_before": "free: re_node_info's nodes",
+                      "cluster_after": "free: re_node_info's nodes", "run": "free: the run's id, times and check mode",
+                      "secrets": "free: strings replaced wherever they appear"},
     "hosts_file_names": {"text": "free: a hosts file's text, parsed line by line (test_hosts_file_names.py)",
                          "address": "ip_address"},
     "internal_address_plan": {"nodes": "free: re_node_info's nodes", "requests": "node_address_requests",
@@ -362,6 +366,10 @@ FILTER_CASES = {
     ("re_api_urls", "hosts"): (lambda value: ([value],), "re1.example",
                                [host for host in HOSTNAME if host] + ["https://10.0.0.1:9443", "a/b"]),  # blank: none
     ("re_api_urls", "port"): (lambda value: (["10.0.0.1"], value), 9443, PORT + [True, "9443"]),
+    ("change_report", "kind"): (lambda value: ([], value), "ip_discovery", ["", "nope", None, 1, "Internal_Address"]),
+    ("change_report", "entries"): (lambda value: (value, "internal_address"), [], ["text", [1], {"host": "x"}, None]),
+    ("change_report", "secrets"): (lambda value: ([], "internal_address", None, None, None, value), ["pw"],
+                                   ["pw", {"a": "pw"}, 7]),
     # An empty internal_address_new is "no change for this host" (the plan's documented input), not hostile.
     ("internal_address_plan", "requests"): (
         lambda value: (NODES, [{"host": "re1", "node": None, "connected": 1, "new": value, "journal": None},

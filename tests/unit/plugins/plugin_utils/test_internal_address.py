@@ -45,6 +45,11 @@ def test_resume_skips_nodes_already_at_their_new_address():
     plan = plan_internal_addresses(nodes, [request("re1", "10.0.1.11"), request("re2", "10.0.1.12"), request("re3", None)])
     assert plan["problems"] == []
     assert [plan["hosts"][h]["action"] for h in ("re1", "re2", "re3")] == ["skip", "change", "none"]
+    # Every host has a delegate, also those with nothing to do: ansible-core 2.19 templates a skipped task's
+    # delegate_to before its condition and fails on an empty one (a re-run went through the rescue on every node).
+    assert [plan["hosts"][h]["delegate"] for h in ("re1", "re2", "re3")] == ["re2", "re1", "re1"]
+    alone = plan_internal_addresses(nodes, [request("re1", "10.0.1.11")])
+    assert alone["problems"] == [] and alone["hosts"]["re1"]["delegate"] == "re1"
 
 
 def test_explicit_node_id_and_delegate():
