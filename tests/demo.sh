@@ -36,10 +36,11 @@ for f in 10-report.md 30-report.md; do
     [ -s "$report/$f" ] || { echo "demo: FAILED: no change report $report/$f (see $log)" >&2; exit 1; }
 done
 echo
-for f in $(cd "$report" && ls [0-9]*.txt [0-9]*.md | sort); do
-    case $f in 99-summary.txt) continue ;; esac
-    cat "$report/$f"; echo
-done
+# (the views and the reports in the order of their numbers: 10-before.txt, 10-report.md, 11-after.txt, ...)
+while IFS= read -r f; do
+    case $f in */99-summary.txt) continue ;; esac
+    cat "$f"; echo
+done < <(printf '%s\n' "$report"/[0-9]*.txt "$report"/[0-9]*.md | sort)
 echo "demo: summary"
 sed 's/^/  /' "$report/99-summary.txt"
 echo

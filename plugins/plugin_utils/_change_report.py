@@ -331,7 +331,7 @@ def _cell(value):
 
 
 def _table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
     return lines
 
@@ -426,6 +426,6 @@ def to_markdown(report):
                         "%s clients get %s" % (_cell(over), _cell("+".join(got)))
                         for over, got in sorted(c["watch"]["clients_get"].items())) + "."]
             if c["failure"]:
-                lines += ["", "%s failed at '%s': %s" % (_cell(c["host"]), _cell(c["failure"]["task"]),
-                                                        _cell(c["failure"]["message"]))]
+                failure = c["failure"]
+                lines += ["", "%s failed at '%s': %s" % (_cell(c["host"]), _cell(failure["task"]), _cell(failure["message"]))]
     return "\n".join(lines) + "\n"
