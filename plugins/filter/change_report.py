@@ -15,7 +15,7 @@ description:
     the commands that already ran on each node, which print C(dualstack-time=) and a UTC ISO 8601 time, and from
     the modules' C(checked_at).
   - Only named fields are copied (ids, addresses, statuses, times, counts, a failed step's name and message), never a
-    registered result as a whole; every string of O(secrets) is replaced in free text.
+    registered result as a whole; every string of O(secrets) is replaced wherever it appears.
 author:
   - dualstack.redis maintainers (@dualstack)
 options:
@@ -48,7 +48,9 @@ options:
     description: The run, C(id), C(started), C(finished) (text) and C(check_mode) (bool).
     type: dict
   secrets:
-    description: Strings that must not appear in the report (passwords, tokens); replaced by C(********) in free text.
+    description:
+      - Strings that must not appear in the report (passwords, tokens); replaced by C(********) in every string of it.
+      - Strings shorter than 4 characters are not looked for (they would match inside ordinary words and addresses).
     type: list
     elements: str
 """
