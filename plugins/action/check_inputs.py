@@ -6,10 +6,25 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible.errors import AnsibleError, AnsibleUndefinedVariable
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.dualstack.redis.plugins.module_utils import _checks
+
+
+def controller_file_problem(value, name):
+    """Why the controller cannot write a file at ``value`` (an absolute path), or None: checked before anything runs,
+    so that a report path with a typo fails the run at its start, not after the change."""
+    if os.path.isdir(value):
+        return "%s must be a file, not a directory: %s" % (name, value)
+    directory = os.path.dirname(value) or "/"
+    if not os.path.isdir(directory):
+        return "%s: the directory %s does not exist on the controller" % (name, directory)
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return "%s: the directory %s is not writable on the controller" % (name, directory)
+    return None
 
 
 def problems(kinds, variables, template):
@@ -32,6 +47,8 @@ def problems(kinds, variables, template):
         else:
             value = _checks.UNSET
         problem = _checks.by_kind(value, name, kind)
+        if not problem and kind.rstrip("?") == "controller_file" and isinstance(value, str) and value:
+            problem = controller_file_problem(value, name)
         if problem:
             found.append(problem)
     return checked, found

@@ -170,6 +170,8 @@ def regular_file(path, name):
 #                     any other word for false)
 #   text              a string (argument specs turn a dict given for a str into its text); text+: not empty
 #   node_address, hostname, interface: as above; absolute_path: a string starting with /, no control character
+#   controller_file   an absolute_path of a file the controller will write; check_inputs (on the controller) also
+#                     checks its directory there (controller_file_problem in plugins/action/check_inputs.py)
 #   list:KIND         a list, every item of KIND (text is split at commas, as ``type: list`` does)
 #   ansible           checked by the role's argument spec itself (choices); free: <why>: not interpreted
 # A kind that ends with ? may also be unset, null or "" (the role then does without it).
@@ -237,7 +239,7 @@ def by_kind(value, name, kind):
         return hostname(value, name)
     if head == "interface":
         return interface(value, name)
-    if head == "absolute_path":
+    if head in ("absolute_path", "controller_file"):
         if not value.startswith("/") or not value.isprintable():
             return "%s must be an absolute path (starting with /, no control character), got %r" % (name, value)
         return None

@@ -42,6 +42,8 @@ options:
         V(node_address) (an address a node is reached at, not unspecified, loopback, multicast, link-local,
         reserved or IPv4-mapped, without a zone index), V(hostname) (an address, or a name a resolver can take),
         V(interface) (a Linux interface name), V(absolute_path),
+        V(controller_file) (an absolute path of a file the controller will write: its directory exists and is
+        writable there, and the path is no directory),
         V(list:KIND) (a list whose every item is of KIND; text is split at commas, as C(type: list) does), V(ansible) (checked by the argument spec itself,
         such as choices) or V(free:...) (not interpreted; the text after the colon says why).
       - A kind that ends with V(?) also takes an unset variable, V(null) or an empty string.

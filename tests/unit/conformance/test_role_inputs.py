@@ -84,6 +84,8 @@ HOSTILE = {
     "hostname": ["", "a" * 64 + ".example", "a..example", "a b.example", "a\x00b", {"a": 1}],
     "interface": ["", "x" * 16, "eth0/1", "eth 0", "eth0:1", ".", {"a": 1}],
     "absolute_path": ["", "relative/path", "/etc/x\ny", {"a": 1}],
+    # (and, checked on the controller: a directory that is not there, a directory given for the file)
+    "controller_file": ["", "relative/report.md", "/tmp/x\ny.md", {"a": 1}, "/nonexistent-dualstack/report.md", "/tmp"],
 }
 
 
@@ -128,7 +130,7 @@ def test_every_option_has_a_kind_and_every_kind_an_option(role):
 
 
 TYPES = {"switch": {"bool"}, "count": {"int"}, "port": {"int"}, "seconds": {"int", "float"}, "list": {"list"},
-         "absolute_path": {"path", "str"}}
+         "absolute_path": {"path", "str"}, "controller_file": {"path", "str"}}
 REVERSE = {"int": {"count", "port", "seconds"}, "float": {"seconds"}, "bool": {"switch"}, "path": {"absolute_path", "text"}}
 
 
